@@ -1,0 +1,19 @@
+// commands.h — the bnlab subcommands, each in its own file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bnlab {
+
+struct RunArgs {
+  std::string preset, config_file, out_dir, init_params, save_params, backend;
+  std::vector<std::string> sets;
+};
+
+// `bnlab run`: trains headless, writes the run's files, prints a summary. Returns the exit code.
+int run_command(const RunArgs& args);
+// `bnlab presets`: one line per preset.
+int presets_command();
+
+}  // namespace bnlab

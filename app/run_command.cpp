@@ -1,0 +1,181 @@
+// run_command.cpp — `bnlab run` and `bnlab presets`.
+//
+// [SECTION] Progress and Ctrl-C
+// [SECTION] Summary
+// [SECTION] The command
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "app/commands.h"
+#include "core/backend.h"
+#include "core/dataset.h"
+#include "core/param_files.h"
+#include "core/run.h"
+#include "core/run_writer.h"
+#include "core/trainer.h"
+
+namespace bnlab {
+
+// [SECTION] Progress and Ctrl-C
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_sigint(int) {
+  g_stop = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+// A progress bar on a terminal; a line every few seconds in a log.
+void print_progress(int64_t done, int64_t total, double rate) {
+  static const bool tty = isatty(STDERR_FILENO);
+  static double last_line = -1;
+  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+  const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1;
+  if (tty) {
+    char bar[31];
+    const int filled = static_cast<int>(frac * 30);
+    for (int i = 0; i < 30; ++i) bar[i] = i < filled ? '#' : '.';
+    bar[30] = 0;
+    std::fprintf(stderr, "\r[%s] %lld/%lld steps  %.0f steps/s  ETA %.0fs   ", bar, static_cast<long long>(done),
+                 static_cast<long long>(total), rate, eta);
+    if (done == total) std::fputc('\n', stderr);
+  } else if (done == total || frac - last_line >= 0.1) {
+    std::fprintf(stderr, "%lld/%lld steps  %.0f steps/s  ETA %.0fs\n", static_cast<long long>(done),
+                 static_cast<long long>(total), rate, eta);
+    last_line = frac;
+  }
+}
+
+// [SECTION] Summary
+
+void print_accuracy_table(const RunConfig& cfg, const RunSummary& s) {
+  std::vector<const StepStats*> evals;
+  for (const auto& snap : s.snapshots)
+    if (snap.networks[0].has_eval) evals.push_back(&snap);
+  if (evals.empty()) return;
+  // The paper's milestones when the run reaches them, else five evenly spaced evaluations.
+  std::set<const StepStats*> shown;
+  for (int64_t m : {1000, 5000, 10000, 50000})
+    for (const StepStats* e : evals)
+      if (e->step == m) shown.insert(e);
+  if (shown.size() < 3)
+    for (size_t k = 0; k < 5; ++k) shown.insert(evals[k * (evals.size() - 1) / 4]);
+  shown.insert(evals.back());
+  std::vector<const StepStats*> cols(shown.begin(), shown.end());
+  std::sort(cols.begin(), cols.end(), [](auto* a, auto* b) { return a->step < b->step; });
+
+  std::printf("\ntest accuracy (eval mode)\n  %-14s", "step");
+  for (auto* c : cols) std::printf("%9lld", static_cast<long long>(c->step));
+  std::printf("\n");
+  for (size_t n = 0; n < cfg.networks.size(); ++n) {
+    std::printf("  %-14s", cfg.networks[n].name.c_str());
+    for (auto* c : cols) std::printf("%9.4f", static_cast<double>(c->networks[n].test_acc));
+    const int64_t div = s.snapshots.back().networks[n].diverged_at;
+    if (div >= 0) std::printf("   diverged at step %lld", static_cast<long long>(div));
+    std::printf("\n");
+  }
+}
+
+// The paper's Figure 1b/c in numbers: the typical unit of the last hidden layer.
+void print_typical_unit(const RunConfig& cfg, const RunSummary& s) {
+  if (s.snapshots.size() < 2) return;
+  std::printf("\ntypical unit %d of the last hidden layer: 15/50/85th percentiles of its nonlinearity input\n",
+              cfg.stats.typical_unit);
+  std::printf("  %-14s %-24s %-24s %s\n", "network", "first logged step", "end", "range over training");
+  for (size_t n = 0; n < cfg.networks.size(); ++n) {
+    // From the first logged step after 0: step 0 shows the initialization, not training.
+    const auto& first = s.snapshots[1].networks[n].layers.back().unit_pct;
+    const auto& last = s.snapshots.back().networks[n].layers.back().unit_pct;
+    float lo[3] = {1e30f, 1e30f, 1e30f}, hi[3] = {-1e30f, -1e30f, -1e30f};
+    for (size_t k = 1; k < s.snapshots.size(); ++k)
+      for (int p = 0; p < 3; ++p) {
+        const float v = s.snapshots[k].networks[n].layers.back().unit_pct[p + 1];
+        lo[p] = std::min(lo[p], v);
+        hi[p] = std::max(hi[p], v);
+      }
+    char a[64], b[64];
+    std::snprintf(a, sizeof a, "%+.2f %+.2f %+.2f", static_cast<double>(first[1]), static_cast<double>(first[2]),
+                  static_cast<double>(first[3]));
+    std::snprintf(b, sizeof b, "%+.2f %+.2f %+.2f", static_cast<double>(last[1]), static_cast<double>(last[2]),
+                  static_cast<double>(last[3]));
+    std::printf("  %-14s %-24s %-24s %.2f %.2f %.2f\n", cfg.networks[n].name.c_str(), a, b,
+                static_cast<double>(hi[0] - lo[0]), static_cast<double>(hi[1] - lo[1]),
+                static_cast<double>(hi[2] - lo[2]));
+  }
+}
+
+std::string default_out_dir(const RunArgs& a) {
+  if (!a.config_file.empty()) return "runs/" + std::filesystem::path(a.config_file).stem().string();
+  return "runs/" + (a.preset.empty() ? std::string("paper-fig1") : a.preset);
+}
+
+}  // namespace
+
+// [SECTION] The command
+
+int run_command(const RunArgs& args) {
+  try {
+    std::vector<std::string> sets = args.sets;
+    if (!args.backend.empty()) sets.push_back("backend=" + args.backend);
+    const RunConfig cfg = build_config(args.preset, args.config_file, sets);
+    const DataSplit data = load_data(cfg.data, cfg.seed);
+    const std::string out = args.out_dir.empty() ? default_out_dir(args) : args.out_dir;
+
+    std::string why;
+    std::unique_ptr<Trainer> trainer = make_trainer(cfg, data, &why);
+    if (!args.init_params.empty()) {
+      const auto params = load_run_params(args.init_params, cfg.networks, data.train.dim, data.train.classes);
+      for (int n = 0; n < trainer->network_count(); ++n) trainer->set_params(n, params[n]);
+    }
+
+    std::fprintf(stderr, "bnlab run → %s\n  data: %s\n  backend: %s%s%s\n  %zu network(s), %lld steps, batch %d\n",
+                 out.c_str(), data.description.c_str(), trainer->backend_name().c_str(), why.empty() ? "" : " — ",
+                 why.c_str(), cfg.networks.size(), static_cast<long long>(cfg.steps), cfg.batch);
+
+    RunWriter writer(out, cfg);
+    std::signal(SIGINT, on_sigint);
+    RunOptions opt;
+    opt.stop = &g_stop;
+    opt.progress = print_progress;
+    opt.writer = &writer;
+    const RunSummary summary = run_training(*trainer, cfg, opt);
+    std::signal(SIGINT, SIG_DFL);
+
+    if (!args.save_params.empty()) {
+      std::vector<NetworkParams> params;
+      std::vector<std::string> names;
+      for (int n = 0; n < trainer->network_count(); ++n) {
+        params.push_back(trainer->params(n));
+        names.push_back(cfg.networks[n].name);
+      }
+      save_run_params(args.save_params, names, params);
+    }
+
+    std::printf("%s %lld steps in %.1f s (%.0f steps/s for all %zu networks together)\n",
+                summary.stopped ? "stopped after" : "trained", static_cast<long long>(summary.steps_done),
+                summary.seconds, static_cast<double>(summary.steps_done) / summary.seconds, cfg.networks.size());
+    print_accuracy_table(cfg, summary);
+    print_typical_unit(cfg, summary);
+    std::printf("\nfiles: %s/{config.json,metrics.csv,train_loss.csv,layers.csv,histograms.csv}\n", out.c_str());
+    return summary.stopped ? 130 : 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bnlab run: %s\n", e.what());
+    return 2;
+  }
+}
+
+int presets_command() {
+  for (const auto& p : list_presets()) std::printf("%-16s %s\n", p.name.c_str(), p.summary.c_str());
+  return 0;
+}
+
+}  // namespace bnlab

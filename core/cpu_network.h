@@ -1,0 +1,104 @@
+// cpu_network.h — one MLP on the CPU with Eigen: the readable reference every other path is
+// checked against. Instantiated for float (training) and double (gradient checks).
+//
+// [SECTION] Layout
+// [SECTION] The network
+//
+// Activations are (width, batch) column-major: one column per example, so a gathered batch of
+// dataset rows is already in place and every product is a plain GEMM.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "core/config.h"
+#include "core/network.h"
+
+namespace bnlab {
+
+// How normalization layers treat a forward pass.
+enum class PassMode {
+  Train,  // batch statistics; BN's running statistics are updated
+  Probe,  // batch statistics; running statistics untouched (snapshots)
+  Eval,   // BN uses its running statistics (LayerNorm is the same in every mode)
+};
+
+// [SECTION] Layout
+
+template <class T>
+struct CpuLayer {
+  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+  Norm norm = Norm::None;
+  bool has_bias = true;
+
+  // Parameters.
+  Mat W;              // (out, in)
+  Vec b;              // (out), used when has_bias
+  Vec gamma, beta;    // (out), used when norm != None
+  Vec running_mean;   // (out), BN only
+  Vec running_var;    // (out), BN only, unbiased
+
+  // Gradients of the last backward pass, same shapes as the parameters.
+  Mat dW;
+  Vec db, dgamma, dbeta;
+  // Momentum buffers (allocated only when momentum > 0).
+  Mat vW;
+  Vec vb, vgamma, vbeta;
+
+  // Forward caches of the last pass, (out, batch).
+  Mat x;     // W u (+ b): the pre-normalization tap
+  Mat xhat;  // normalized x (norm != None)
+  Mat z;     // the nonlinearity's input
+  Mat a;     // the activation's output (the logits for the output layer)
+  Vec mu, inv_std;  // BN: (out) over the batch; LN: (batch) over the units
+
+  // Backward scratch, (out, batch).
+  Mat dz;
+};
+
+// [SECTION] The network
+
+template <class T>
+class CpuNetwork {
+ public:
+  using Layer = CpuLayer<T>;
+  using Mat = typename Layer::Mat;
+  using Vec = typename Layer::Vec;
+
+  CpuNetwork(const NetworkConfig& cfg, const NetworkParams& p);
+
+  // Forward pass over a batch u (in, m). Fills every layer's caches and returns the mean
+  // cross-entropy against `labels` (m). In Train mode BN's running statistics are updated.
+  T forward(const Mat& u, const int32_t* labels, PassMode mode);
+  // Gradients of the last forward pass's loss (which must have been a Train or Probe pass).
+  void backward(const Mat& u, const int32_t* labels);
+  // SGD with heavy-ball momentum, as PyTorch: v = μ·v + g; θ −= lr·v. Frozen γ/β stay put.
+  void update();
+
+  // Softmax probabilities of the last forward pass, (classes, m).
+  const Mat& probabilities() const { return probs_; }
+  std::vector<Layer>& layers() { return layers_; }
+  const std::vector<Layer>& layers() const { return layers_; }
+  const NetworkConfig& config() const { return cfg_; }
+  NetworkConfig& config() { return cfg_; }
+
+  NetworkParams params() const;
+  void set_params(const NetworkParams& p);
+
+ private:
+  void forward_hidden(Layer& L, const Mat& u, PassMode mode);
+  void backward_norm(Layer& L);  // dz → dx, in place in L.dz
+
+  NetworkConfig cfg_;
+  std::vector<Layer> layers_;  // hidden layers, then the output layer
+  Mat probs_;                  // (classes, m)
+};
+
+extern template class CpuNetwork<float>;
+extern template class CpuNetwork<double>;
+
+}  // namespace bnlab

@@ -1,0 +1,51 @@
+// run_writer.h — the files a headless run leaves in its output directory.
+//
+//   config.json      the fully resolved run (bnlab run --config config.json reproduces it)
+//   metrics.csv      step,network,train_loss,train_loss_mean,test_loss,test_acc,diverged_at
+//                    one row per network and logged step (every log_every and eval_every step,
+//                    and the last); train_loss is that step's mini-batch loss, train_loss_mean the
+//                    mean since the previous row; test columns are empty off eval steps
+//   train_loss.csv   step,<network>,... : every step's mini-batch loss
+//   layers.csv       step,network,layer,p2,p15,p50,p85,p98,unit_p2,...,unit_p98,mean,std,
+//                    saturation,grad_norm,weight_norm,update_ratio,gamma_mean,gamma_std,
+//                    beta_mean,beta_std — per logged step, network and hidden layer
+//   histograms.csv   step,network,layer,tap,lo,hi,underflow,overflow,counts — counts is the
+//                    bins' counts separated by spaces; bin i covers [lo + i·w, lo + (i+1)·w)
+//
+// Rows are flushed as they are written, so an interrupted run keeps everything up to its stop.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/stats.h"
+
+namespace bnlab {
+
+class RunWriter {
+ public:
+  // Creates `dir` (and parents) and writes config.json; throws std::runtime_error naming the path.
+  RunWriter(const std::string& dir, const RunConfig& cfg);
+  ~RunWriter();
+  RunWriter(const RunWriter&) = delete;
+  RunWriter& operator=(const RunWriter&) = delete;
+
+  // Losses of consecutive steps, (steps, networks) row-major, starting at `first_step`.
+  void write_losses(int64_t first_step, const std::vector<float>& losses);
+  // One logged step: rows of metrics.csv, layers.csv and histograms.csv.
+  void write_snapshot(const StepStats& s, const std::vector<float>& train_loss,
+                      const std::vector<float>& train_loss_mean);
+
+ private:
+  FILE* open(const std::string& name, const std::string& header);
+  std::string dir_;
+  std::vector<std::string> names_;
+  FILE* metrics_ = nullptr;
+  FILE* losses_ = nullptr;
+  FILE* layers_ = nullptr;
+  FILE* hist_ = nullptr;
+};
+
+}  // namespace bnlab

@@ -1,0 +1,55 @@
+// trainer.h — the one interface every backend implements.
+//
+// A Trainer holds all networks of a run and trains them in lockstep: step s of every live network
+// uses the same mini-batch (batches.h). The CPU reference computes everything at once; the GPU
+// engine queues work and answers snapshots asynchronously, so the interface is shaped for that:
+// ask for a snapshot, poll for it later.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/network.h"
+#include "core/stats.h"
+
+namespace bnlab {
+
+struct DataSplit;
+
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+
+  // "cpu" or "gpu (<renderer>)".
+  virtual std::string backend_name() const = 0;
+  virtual int network_count() const = 0;
+  // Number of updates done so far.
+  virtual int64_t step() const = 0;
+
+  // Trains every network that has not diverged for `count` more steps. Gradient and update norms
+  // for the next snapshot are taken from the last of these steps.
+  virtual void train(int64_t count) = 0;
+
+  // Train losses of the steps done since the last call: (steps, networks) row-major, the
+  // mini-batch's mean cross-entropy in that step's forward pass, before the update. A network
+  // that has diverged reports NaN from its divergence on.
+  virtual std::vector<float> take_losses() = 0;
+
+  // Asks for a snapshot at the current step; with_eval adds test loss and accuracy.
+  virtual void request_snapshot(bool with_eval) = 0;
+  // The oldest requested snapshot that is ready; with wait = true blocks until there is one
+  // (returns nothing only when none was requested).
+  virtual std::optional<StepStats> poll_snapshot(bool wait) = 0;
+
+  virtual NetworkParams params(int net) const = 0;
+  virtual void set_params(int net, const NetworkParams& p) = 0;
+};
+
+// The CPU reference (Eigen, float32). Throws ConfigError for settings it cannot train.
+std::unique_ptr<Trainer> make_cpu_trainer(const RunConfig& cfg, const DataSplit& data);
+
+}  // namespace bnlab
