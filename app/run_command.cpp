@@ -38,6 +38,9 @@ extern "C" void on_sigint(int) {
 void print_progress(int64_t done, int64_t total, double rate) {
   static const bool tty = isatty(STDERR_FILENO);
   static double last_line = -1;
+  static int64_t last_done = -1;
+  if (done == last_done) return;
+  last_done = done;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
   const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1;
   if (tty) {

@@ -94,7 +94,7 @@ const json& default_config_json() {
     "eval_every": 500,
     "log_every": 100,
     "eval_stats": "running",
-    "stats": {"probe_size": 500, "bins": 64, "typical_unit": 0},
+    "stats": {"probe_size": 256, "bins": 64, "typical_unit": 0},
     "networks": [{"name": "net"}]
   })");
   return defaults;

@@ -84,7 +84,7 @@ struct NetworkConfig {
 };
 
 struct StatsConfig {
-  int probe_size = 500;   // fixed test examples every snapshot is measured on
+  int probe_size = 256;   // fixed test examples every snapshot is measured on
   int bins = 64;          // histogram bins per tap
   int typical_unit = 0;   // the unit of each layer followed as in the paper's Figure 1b/c
 };

@@ -39,27 +39,67 @@ const char* saturation_definition(Activation act) {
 }
 
 std::array<float, 5> percentiles(std::vector<float>& v) {
-  std::array<float, 5> out{};
-  if (v.empty()) {
-    out.fill(kNaN);
-    return out;
+  std::array<float, 5> out;
+  out.fill(kNaN);
+  const size_t n = v.size();
+  if (n == 0) return out;
+
+  // numpy's "linear" method: position p/100·(n−1), interpolated between the order statistics of
+  // ranks ⌊pos⌋ and ⌊pos⌋+1.
+  size_t rank[5];
+  double frac[5];
+  for (size_t k = 0; k < 5; ++k) {
+    const double pos = kPercentiles[k] / 100.0 * static_cast<double>(n - 1);
+    rank[k] = static_cast<size_t>(pos);
+    frac[k] = pos - static_cast<double>(rank[k]);
   }
-  // numpy's "linear" method: position p/100·(n−1), interpolated between its two order statistics.
-  // The percentiles ascend, so each selection only needs the part above the previous one.
-  const double last = static_cast<double>(v.size() - 1);
-  auto from = v.begin();
-  for (size_t k = 0; k < kPercentiles.size(); ++k) {
-    const double pos = kPercentiles[k] / 100.0 * last;
-    const auto i = static_cast<size_t>(pos);
-    auto nth = v.begin() + static_cast<std::ptrdiff_t>(i);
-    std::nth_element(from, nth, v.end());
-    double value = *nth;
-    if (i + 1 < v.size() && pos > static_cast<double>(i)) {
-      const float next = *std::min_element(nth + 1, v.end());
-      value += (pos - static_cast<double>(i)) * (static_cast<double>(next) - value);
-    }
-    out[k] = static_cast<float>(value);
-    from = nth;
+
+  // Exact selection in three passes instead of a sort (snapshots run this on every layer):
+  // range, a fine histogram, then only the values in the bins that hold the wanted ranks.
+  float lo = v[0], hi = v[0];
+  for (float x : v) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  for (float x : v)
+    if (!std::isfinite(x)) return out;  // a diverged layer has no meaningful percentiles
+  constexpr int kBins = 4096;
+  const float scale = hi > lo ? (kBins - 1) / (hi - lo) : 0.f;
+  auto bin_of = [&](float x) { return static_cast<int>((x - lo) * scale); };  // 0 … kBins−1
+  std::vector<uint32_t> count(kBins, 0);
+  for (float x : v) count[bin_of(x)]++;
+
+  // For each wanted rank: its bin and its rank inside that bin.
+  struct Want {
+    size_t rank;
+    int bin = 0;
+    size_t below = 0;  // values in lower bins
+  };
+  std::vector<Want> want;
+  for (size_t k = 0; k < 5; ++k) {
+    want.push_back({rank[k]});
+    want.push_back({std::min(rank[k] + 1, n - 1)});
+  }
+  for (Want& w : want) {
+    size_t seen = 0;
+    int b = 0;
+    while (seen + count[b] <= w.rank) seen += count[b++];
+    w.bin = b;
+    w.below = seen;
+  }
+  std::vector<std::vector<float>> members(want.size());  // values of each wanted bin
+  std::vector<int> slot(kBins, -1);  // bin → index into members
+  for (size_t i = 0; i < want.size(); ++i)
+    if (slot[want[i].bin] < 0) slot[want[i].bin] = static_cast<int>(i);
+  for (float x : v) {
+    const int sidx = slot[bin_of(x)];
+    if (sidx >= 0) members[sidx].push_back(x);
+  }
+  for (auto& m : members) std::sort(m.begin(), m.end());
+  auto value_at = [&](const Want& w) { return static_cast<double>(members[slot[w.bin]][w.rank - w.below]); };
+  for (size_t k = 0; k < 5; ++k) {
+    const double a = value_at(want[2 * k]), b = value_at(want[2 * k + 1]);
+    out[k] = static_cast<float>(a + frac[k] * (b - a));
   }
   return out;
 }
