@@ -6,11 +6,11 @@
 #   bench/paper_fig1.sh [seeds...]     (default: 1 2 3; build first with ./quickstart.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seeds=("${@:-1 2 3}")
+seeds="${*:-1 2 3}"
 out=bench/results/paper-fig1.txt
 mkdir -p bench/results
 : >"$out"
-for seed in ${seeds[@]}; do
+for seed in $seeds; do
   echo "== seed $seed ==" | tee -a "$out"
   build/bnlab run --preset paper-fig1 --set seed="$seed" --out "runs/paper-fig1-seed$seed" 2>/dev/null | tee -a "$out"
 done

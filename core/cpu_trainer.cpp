@@ -65,8 +65,8 @@ class CpuTrainer final : public Trainer {
   void train(int64_t count) override {
     for (int64_t k = 0; k < count; ++k) {
       const int32_t* idx = order_.next();
-      gather(data_.train, idx, cfg_.batch, u_);
-      for (int i = 0; i < cfg_.batch; ++i) y_[i] = data_.train.y[idx[i]];
+      gather(data_.train, idx, batch_, u_);
+      for (int i = 0; i < batch_; ++i) y_[i] = data_.train.y[idx[i]];
       ++step_;
       const bool last = k + 1 == count;
       for (size_t n = 0; n < nets_.size(); ++n) losses_.push_back(train_one(n, last));
@@ -77,6 +77,23 @@ class CpuTrainer final : public Trainer {
 
   NetworkParams params(int net) const override { return nets_.at(net).params(); }
   void set_params(int net, const NetworkParams& p) override { nets_.at(net).set_params(p); }
+
+  void set_network(int net, const NetworkConfig& cfg, const NetworkParams& p) override {
+    check_shapes(p, cfg.model, data_.train.dim, data_.train.classes);
+    nets_.at(net) = Net(cfg, p);
+    diverged_at_[net] = -1;
+    grad_norm_[net].clear();
+    update_ratio_[net].clear();
+  }
+
+  void set_batch(int batch) override {
+    if (batch > data_.train.size())
+      throw ConfigError("optim.batch=" + std::to_string(batch) + ": larger than the training set (" +
+                        std::to_string(data_.train.size()) + " examples)");
+    batch_ = batch;
+    order_ = BatchOrder(data_.train.size(), batch, cfg_.data.shuffle, cfg_.seed + static_cast<uint64_t>(step_));
+    y_.resize(batch);
+  }
 
   // [SECTION] Snapshots and evaluation
 
@@ -161,7 +178,7 @@ class CpuTrainer final : public Trainer {
   void evaluate(Net& net, float* loss, float* acc) {
     const Dataset& test = data_.test;
     const bool batch_stats = cfg_.eval_stats == EvalStats::Batch;
-    const int chunk = batch_stats ? cfg_.batch : 1000;
+    const int chunk = batch_stats ? batch_ : 1000;
     const PassMode mode = batch_stats ? PassMode::Probe : PassMode::Eval;
     double total = 0;
     int correct = 0;
@@ -188,6 +205,7 @@ class CpuTrainer final : public Trainer {
 
   const RunConfig cfg_;
   const DataSplit& data_;
+  int batch_ = cfg_.batch;
   BatchOrder order_;
   std::vector<Net> nets_;
   int64_t step_ = 0;
@@ -198,7 +216,7 @@ class CpuTrainer final : public Trainer {
   std::deque<StepStats> ready_;
 
   Mat u_{0, 0};                                  // (dim, batch) the current mini-batch
-  std::vector<int32_t> y_ = std::vector<int32_t>(cfg_.batch);  // (batch)
+  std::vector<int32_t> y_ = std::vector<int32_t>(batch_);  // (batch)
   Mat probe_u_;                                  // (dim, probe)
   std::vector<int32_t> probe_y_;                 // (probe)
   Mat eval_u_;                                   // (dim, chunk)

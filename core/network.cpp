@@ -102,6 +102,34 @@ NetworkParams init_params(const ModelConfig& model, const BnConfig& bn, int inpu
   return p;
 }
 
+NetworkParams convert_params(const NetworkParams& p, const ModelConfig& model, const BnConfig& bn) {
+  NetworkParams out = param_layout(model, p.layers.empty() ? 0 : p.layers[0].in,
+                                   p.layers.empty() ? 0 : p.layers.back().out);
+  if (out.layers.size() != p.layers.size())
+    throw std::runtime_error("the new settings have " + std::to_string(out.layers.size() - 1) +
+                             " hidden layers, the network " + std::to_string(p.layers.size() - 1) +
+                             ": reset to apply them");
+  for (size_t l = 0; l < out.layers.size(); ++l) {
+    const LayerParams& from = p.layers[l];
+    LayerParams& to = out.layers[l];
+    if (to.in != from.in || to.out != from.out)
+      throw std::runtime_error("layer " + std::to_string(l) + " changes shape: reset to apply the new widths");
+    to.weight = from.weight;
+    const auto n = static_cast<size_t>(to.out);
+    if (to.norm != Norm::Batch) to.bias = from.bias.empty() ? std::vector<float>(n, 0.f) : from.bias;
+    if (to.norm == Norm::None) continue;
+    const bool keep_affine = from.norm != Norm::None && bn.learn_affine;
+    to.gamma = keep_affine ? from.gamma : std::vector<float>(n, static_cast<float>(bn.gamma));
+    to.beta = keep_affine ? from.beta : std::vector<float>(n, static_cast<float>(bn.beta));
+    if (to.norm == Norm::Batch) {
+      const bool keep_running = from.norm == Norm::Batch;
+      to.running_mean = keep_running ? from.running_mean : std::vector<float>(n, 0.f);
+      to.running_var = keep_running ? from.running_var : std::vector<float>(n, 1.f);
+    }
+  }
+  return out;
+}
+
 void check_shapes(const NetworkParams& p, const ModelConfig& model, int input_dim, int classes) {
   const NetworkParams want = param_layout(model, input_dim, classes);
   if (p.layers.size() != want.layers.size())

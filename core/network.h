@@ -37,6 +37,13 @@ NetworkParams init_params(const ModelConfig& model, const BnConfig& bn, int inpu
 // Checks that `p` has the shapes `model` implies; throws std::runtime_error naming the tensor.
 void check_shapes(const NetworkParams& p, const ModelConfig& model, int input_dim, int classes);
 
+// `p` carried over to new settings of the same shape (the lab's live changes): weights are kept;
+// a layer that gains BatchNorm drops its bias and starts γ, β at bn.gamma, bn.beta with fresh
+// running statistics; one that loses its normalization gets a zero bias; switching between BN and
+// LayerNorm keeps γ and β; pinned γ/β (bn.learn_affine false) are set to bn.gamma, bn.beta.
+// Throws std::runtime_error when the widths differ (that needs a reset).
+NetworkParams convert_params(const NetworkParams& p, const ModelConfig& model, const BnConfig& bn);
+
 // The layers `model` implies — in, out and norm set, no tensors: a network's shape.
 NetworkParams param_layout(const ModelConfig& model, int input_dim, int classes);
 

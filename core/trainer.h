@@ -47,6 +47,14 @@ class Trainer {
 
   virtual NetworkParams params(int net) const = 0;
   virtual void set_params(int net, const NetworkParams& p) = 0;
+
+  // Live changes between steps (the lab's controls). set_network replaces one network's settings
+  // and parameters together — learning rate, momentum, γ/β pinning, normalization switched on or
+  // off — keeping its place in the shared data order; `p` must have the shapes `cfg` implies
+  // (convert_params makes them). A diverged network given new settings trains again.
+  virtual void set_network(int net, const NetworkConfig& cfg, const NetworkParams& p) = 0;
+  // A new batch size for every network; the data order starts a new epoch.
+  virtual void set_batch(int batch) = 0;
 };
 
 // The CPU reference (Eigen, float32). Throws ConfigError for settings it cannot train.
