@@ -104,10 +104,11 @@ json parse_config_text(const std::string& text, const std::string& source) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
-    // nlohmann's message carries line and column ("parse error at line 3, column 5: ...").
-    std::string what = e.what();
-    const auto colon = what.find(": ");
-    throw ConfigError(source + ": not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    // nlohmann's message is "[json.exception.parse_error.101] parse error at line 3, column 5: ...";
+    // keep the part from "line" on.
+    const std::string what = e.what();
+    const auto at = what.find("line ");
+    throw ConfigError(source + ": not valid JSON: " + (at == std::string::npos ? what : what.substr(at)));
   }
 }
 
