@@ -144,6 +144,12 @@ int run_command(const RunArgs& args) {
                  out.c_str(), data.description.c_str(), trainer->backend_name().c_str(), why.empty() ? "" : " — ",
                  why.c_str(), cfg.networks.size(), static_cast<long long>(cfg.steps), cfg.batch);
 
+    if (!args.save_params.empty()) {
+      // Found out now, not after a long run whose result would then be lost.
+      std::error_code ec;
+      std::filesystem::create_directories(args.save_params, ec);
+      if (ec) throw std::runtime_error("--save-params " + args.save_params + ": cannot create the directory: " + ec.message());
+    }
     RunWriter writer(out, cfg);
     std::signal(SIGINT, on_sigint);
     RunOptions opt;

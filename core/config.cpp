@@ -154,7 +154,10 @@ void apply_override(json& doc, const std::string& assignment) {
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = parts[i];
     const bool last = i + 1 == parts.size();
-    if (node->is_array() && is_index(p)) {
+    if (node->is_array()) {
+      if (!is_index(p))
+        throw ConfigError("--set " + key + ": '" + p + "' is not an index into the list (0 … " +
+                          std::to_string(node->size() - 1) + ")");
       const size_t idx = std::stoul(p);
       if (idx >= node->size())
         throw ConfigError("--set " + key + ": index " + p + " is past the end (the list has " +
@@ -246,10 +249,15 @@ void check_against(const json& v, const json& d, const std::string& key) {
     throw ConfigError(key + "=" + v.dump() + ": expected " + type_name(d) + ", got " + type_name(v));
 }
 
-// A scalar given where a list is expected (--set model.hidden=100) means a one-entry list.
+// A scalar given where a list is expected (--set model.hidden=100) means a one-entry list; the
+// same inside each entry of "networks", whose sections have the shared sections' keys.
 void wrap_scalars(json& v, const json& d) {
   if (!v.is_object() || !d.is_object()) return;
   for (auto it = v.begin(); it != v.end(); ++it) {
+    if (it.key() == "networks" && it.value().is_array()) {
+      for (json& entry : it.value()) wrap_scalars(entry, d);
+      continue;
+    }
     if (!d.contains(it.key())) continue;
     const json& dv = d[it.key()];
     if (dv.is_array() && !it.value().is_array() && !dv.empty() && !dv[0].is_object())
@@ -347,6 +355,8 @@ RunConfig resolve_config(const json& user) {
   full.merge_patch(doc);  // objects merge key by key; lists and scalars replace
 
   RunConfig c;
+  if (full["seed"].is_number_integer() && full["seed"].get<int64_t>() < 0)
+    throw ConfigError("seed=" + full["seed"].dump() + ": must be ≥ 0");
   c.seed = full["seed"].get<uint64_t>();
   c.backend = parse_enum(kBackends, "backend", full["backend"].get<std::string>());
 

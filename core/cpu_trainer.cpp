@@ -167,7 +167,8 @@ class CpuTrainer final : public Trainer {
     }
     if (with_eval) {
       s.has_eval = true;
-      evaluate(net, &s.test_loss, &s.test_acc);
+      // A diverged network's NaN weights would still "predict" a class; report no accuracy.
+      if (s.diverged_at < 0) evaluate(net, &s.test_loss, &s.test_acc);
     }
     return s;
   }

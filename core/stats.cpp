@@ -64,8 +64,11 @@ std::array<float, 5> percentiles(std::vector<float>& v) {
   for (float x : v)
     if (!std::isfinite(x)) return out;  // a diverged layer has no meaningful percentiles
   constexpr int kBins = 4096;
-  const float scale = hi > lo ? (kBins - 1) / (hi - lo) : 0.f;
-  auto bin_of = [&](float x) { return static_cast<int>((x - lo) * scale); };  // 0 … kBins−1
+  // In double: a float spread can be too small (scale overflows) or too large (hi − lo overflows).
+  const double scale = hi > lo ? (kBins - 1) / (static_cast<double>(hi) - lo) : 0.0;
+  auto bin_of = [&](float x) {  // 0 … kBins−1
+    return std::min(kBins - 1, static_cast<int>((static_cast<double>(x) - lo) * scale));
+  };
   std::vector<uint32_t> count(kBins, 0);
   for (float x : v) count[bin_of(x)]++;
 

@@ -1,0 +1,398 @@
+// test_trainer.cpp — the CPU Trainer over several networks: bit-exact determinism, twins from
+// identical weights, learning, divergence of one network while its twin carries on, refusals,
+// and BN's evaluation statistics.
+//
+// [SECTION] Helpers
+// [SECTION] Determinism
+// [SECTION] Twins and learning
+// [SECTION] Divergence
+// [SECTION] Refusals and evaluation statistics
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/dataset.h"
+#include "core/network.h"
+#include "core/trainer.h"
+
+namespace bnlab {
+namespace {
+
+using nlohmann::json;
+
+// [SECTION] Helpers
+
+// Spiral twins, small enough that hundreds of steps take milliseconds.
+RunConfig spiral_twins(const std::vector<std::string>& sets = {}) {
+  json doc = json::parse(R"({
+    "seed": 3,
+    "backend": "cpu",
+    "data": {"kind": "spiral", "classes": 3, "noise": 0.05, "train_size": 600, "test_size": 300},
+    "model": {"hidden": [24, 24], "activation": "tanh", "init": "gaussian", "init_std": 0.5},
+    "optim": {"lr": 0.1, "momentum": 0.9, "batch": 32},
+    "stats": {"probe_size": 200},
+    "networks": [{"name": "plain", "model": {"norm": "none"}}, {"name": "bn", "model": {"norm": "batch"}}]
+  })");
+  for (const auto& s : sets) apply_override(doc, s);
+  return resolve_config(doc);
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Every field of two snapshots, bit for bit.
+void expect_same_snapshot(const StepStats& a, const StepStats& b) {
+  ASSERT_EQ(a.step, b.step);
+  ASSERT_EQ(a.networks.size(), b.networks.size());
+  for (size_t n = 0; n < a.networks.size(); ++n) {
+    const NetworkStats &x = a.networks[n], &y = b.networks[n];
+    EXPECT_EQ(x.diverged_at, y.diverged_at);
+    EXPECT_EQ(x.has_eval, y.has_eval);
+    EXPECT_TRUE(same_bits(x.test_loss, y.test_loss)) << "step " << a.step << " net " << n;
+    EXPECT_TRUE(same_bits(x.test_acc, y.test_acc)) << "step " << a.step << " net " << n;
+    ASSERT_EQ(x.layers.size(), y.layers.size());
+    for (size_t l = 0; l < x.layers.size(); ++l) {
+      const LayerStats &p = x.layers[l], &q = y.layers[l];
+      for (int k = 0; k < 5; ++k) {
+        EXPECT_TRUE(same_bits(p.pct[k], q.pct[k])) << "step " << a.step << " net " << n << " layer " << l;
+        EXPECT_TRUE(same_bits(p.unit_pct[k], q.unit_pct[k])) << "step " << a.step << " net " << n << " layer " << l;
+      }
+      for (auto [u, v] : {std::pair{p.mean, q.mean}, {p.std, q.std}, {p.saturation, q.saturation},
+                          {p.grad_norm, q.grad_norm}, {p.weight_norm, q.weight_norm},
+                          {p.update_ratio, q.update_ratio}, {p.gamma_mean, q.gamma_mean},
+                          {p.gamma_std, q.gamma_std}, {p.beta_mean, q.beta_mean}, {p.beta_std, q.beta_std}})
+        EXPECT_TRUE(same_bits(u, v)) << "step " << a.step << " net " << n << " layer " << l;
+      for (int t = 0; t < kTapCount; ++t) {
+        EXPECT_EQ(p.hist[t].counts, q.hist[t].counts);
+        EXPECT_EQ(p.hist[t].underflow, q.hist[t].underflow);
+        EXPECT_EQ(p.hist[t].overflow, q.hist[t].overflow);
+      }
+    }
+  }
+}
+
+struct Trace {
+  std::vector<float> losses;  // (steps, networks)
+  std::vector<StepStats> snapshots;
+  std::vector<NetworkParams> params;
+};
+
+// Trains `steps` steps, a snapshot (with eval) every `every` steps.
+Trace run(const RunConfig& cfg, const DataSplit& data, int steps, int every) {
+  auto t = make_cpu_trainer(cfg, data);
+  Trace tr;
+  for (int s = 0; s < steps; s += every) {
+    t->request_snapshot(true);
+    while (auto snap = t->poll_snapshot(false)) tr.snapshots.push_back(std::move(*snap));
+    t->train(every);
+    const auto l = t->take_losses();
+    tr.losses.insert(tr.losses.end(), l.begin(), l.end());
+  }
+  t->request_snapshot(true);
+  while (auto snap = t->poll_snapshot(true)) tr.snapshots.push_back(std::move(*snap));
+  EXPECT_EQ(t->step(), steps);
+  for (int n = 0; n < t->network_count(); ++n) tr.params.push_back(t->params(n));
+  return tr;
+}
+
+// [SECTION] Determinism
+
+TEST(TrainerDeterminism, SameConfigGivesBitIdenticalLossesAndSnapshots) {
+  const RunConfig cfg = spiral_twins();
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  const Trace a = run(cfg, data, 300, 50);
+  const DataSplit data2 = load_data(cfg.data, cfg.seed);  // data made afresh from the seed too
+  const Trace b = run(cfg, data2, 300, 50);
+  ASSERT_EQ(a.losses.size(), 600u);
+  EXPECT_TRUE(same_bits(a.losses, b.losses));
+  ASSERT_EQ(a.snapshots.size(), 7u);
+  ASSERT_EQ(b.snapshots.size(), 7u);
+  for (size_t k = 0; k < a.snapshots.size(); ++k) expect_same_snapshot(a.snapshots[k], b.snapshots[k]);
+  for (size_t n = 0; n < a.params.size(); ++n)
+    for (size_t l = 0; l < a.params[n].layers.size(); ++l) {
+      EXPECT_TRUE(same_bits(a.params[n].layers[l].weight, b.params[n].layers[l].weight));
+      EXPECT_TRUE(same_bits(a.params[n].layers[l].running_var, b.params[n].layers[l].running_var));
+    }
+}
+
+TEST(TrainerDeterminism, DifferentSeedGivesDifferentLosses) {
+  const RunConfig a_cfg = spiral_twins();
+  const RunConfig b_cfg = spiral_twins({"seed=4"});
+  const DataSplit a_data = load_data(a_cfg.data, a_cfg.seed);
+  const DataSplit b_data = load_data(b_cfg.data, b_cfg.seed);
+  const Trace a = run(a_cfg, a_data, 100, 100);
+  const Trace b = run(b_cfg, b_data, 100, 100);
+  ASSERT_EQ(a.losses.size(), b.losses.size());
+  int differ = 0;
+  for (size_t i = 0; i < a.losses.size(); ++i) differ += a.losses[i] != b.losses[i];
+  EXPECT_GT(differ, 150);
+  // Same data but a different seed still changes the weights and the batch order.
+  const Trace c = run(b_cfg, a_data, 100, 100);
+  int differ_c = 0;
+  for (size_t i = 0; i < a.losses.size(); ++i) differ_c += a.losses[i] != c.losses[i];
+  EXPECT_GT(differ_c, 150);
+}
+
+TEST(TrainerDeterminism, ChunkingDoesNotChangeTheResult) {
+  // train(300) in one call or in uneven pieces: the same batches, the same losses.
+  const RunConfig cfg = spiral_twins();
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto a = make_cpu_trainer(cfg, data);
+  a->train(300);
+  auto b = make_cpu_trainer(cfg, data);
+  for (int k : {1, 7, 92, 100, 50, 50}) b->train(k);
+  EXPECT_EQ(a->step(), 300);
+  EXPECT_EQ(b->step(), 300);
+  EXPECT_TRUE(same_bits(a->take_losses(), b->take_losses()));
+  EXPECT_TRUE(b->take_losses().empty()) << "take_losses must hand losses over only once";
+}
+
+// [SECTION] Twins and learning
+
+TEST(TrainerTwins, NoBnAndBnStartFromIdenticalWeights) {
+  const RunConfig cfg = spiral_twins();
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(cfg, data);
+  ASSERT_EQ(t->network_count(), 2);
+  const NetworkParams a = t->params(0), b = t->params(1);
+  ASSERT_EQ(a.layers.size(), 3u);
+  ASSERT_EQ(b.layers.size(), 3u);
+  for (size_t l = 0; l < a.layers.size(); ++l) {
+    EXPECT_TRUE(same_bits(a.layers[l].weight, b.layers[l].weight)) << "layer " << l;
+    EXPECT_FALSE(a.layers[l].weight.empty());
+  }
+  EXPECT_FALSE(a.layers[0].bias.empty());
+  EXPECT_TRUE(b.layers[0].bias.empty());
+  EXPECT_EQ(b.layers[0].gamma.size(), 24u);
+  // After training they differ: they really are two networks.
+  t->train(20);
+  EXPECT_FALSE(same_bits(t->params(0).layers[0].weight, t->params(1).layers[0].weight));
+}
+
+TEST(TrainerTwins, BothNetworksSeeTheSameBatches) {
+  // Two identical networks in one run must produce identical losses every step.
+  const RunConfig cfg = spiral_twins({"networks.1.model.norm=none"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(cfg, data);
+  t->train(200);
+  const auto l = t->take_losses();
+  ASSERT_EQ(l.size(), 400u);
+  for (size_t s = 0; s < 200; ++s) ASSERT_TRUE(same_bits(l[2 * s], l[2 * s + 1])) << "step " << s + 1;
+}
+
+TEST(TrainerLearning, LossDecreasesAndAccuracyRisesOnTheSpiral) {
+  const RunConfig cfg = spiral_twins();
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  const Trace tr = run(cfg, data, 1500, 1500);
+  ASSERT_EQ(tr.losses.size(), 3000u);
+  for (int n = 0; n < 2; ++n) {
+    double first = 0, last = 0;
+    for (int s = 0; s < 50; ++s) first += tr.losses[2 * s + n], last += tr.losses[2 * (1450 + s) + n];
+    EXPECT_LT(last, 0.6 * first) << "network " << n << ": mean loss of the first 50 steps " << first / 50
+                                 << ", of the last 50 " << last / 50;
+    const NetworkStats& start = tr.snapshots.front().networks[n];
+    const NetworkStats& end = tr.snapshots.back().networks[n];
+    ASSERT_TRUE(start.has_eval && end.has_eval);
+    EXPECT_GT(end.test_acc, 0.8f) << "network " << n;
+    EXPECT_GT(end.test_acc, start.test_acc + 0.2f) << "network " << n;
+    EXPECT_LT(end.test_loss, start.test_loss) << "network " << n;
+    EXPECT_EQ(end.diverged_at, -1);
+  }
+}
+
+TEST(TrainerLearning, LossDecreasesOnMnist) {
+  const RunConfig cfg = resolve_config(json::parse(R"({
+    "backend": "cpu", "data": {"kind": "mnist", "train_size": 2000, "test_size": 500},
+    "model": {"hidden": [32], "activation": "sigmoid", "init_std": 0.1},
+    "optim": {"lr": 0.5, "batch": 60}, "stats": {"probe_size": 100},
+    "networks": [{"name": "plain"}, {"name": "bn", "model": {"norm": "batch"}}]
+  })"));
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  const Trace tr = run(cfg, data, 300, 300);
+  for (int n = 0; n < 2; ++n) {
+    const NetworkStats& start = tr.snapshots.front().networks[n];
+    const NetworkStats& end = tr.snapshots.back().networks[n];
+    EXPECT_LT(start.test_acc, 0.3f);
+    EXPECT_GT(end.test_acc, 0.7f) << "network " << n;
+    EXPECT_LT(end.test_loss, 0.7f * start.test_loss) << "network " << n;
+  }
+}
+
+TEST(TrainerSnapshots, ProbeStatisticsDoNotDisturbTraining) {
+  // Snapshots between steps (probe passes, evaluation) must not change what training does.
+  const RunConfig cfg = spiral_twins();
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  const Trace often = run(cfg, data, 200, 10);
+  const Trace never = run(cfg, data, 200, 200);
+  EXPECT_TRUE(same_bits(often.losses, never.losses));
+  for (size_t n = 0; n < 2; ++n)
+    for (size_t l = 0; l < 3; ++l)
+      EXPECT_TRUE(same_bits(often.params[n].layers[l].running_mean, never.params[n].layers[l].running_mean));
+}
+
+TEST(TrainerSnapshots, SnapshotShapeAndNormStatistics) {
+  const RunConfig cfg = spiral_twins();
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(cfg, data);
+  t->request_snapshot(false);
+  t->train(5);
+  t->request_snapshot(true);
+  auto s0 = t->poll_snapshot(true), s1 = t->poll_snapshot(true);
+  ASSERT_TRUE(s0 && s1);
+  EXPECT_FALSE(t->poll_snapshot(false).has_value());
+  EXPECT_EQ(s0->step, 0);
+  EXPECT_EQ(s1->step, 5);
+  EXPECT_FALSE(s0->networks[0].has_eval);
+  EXPECT_TRUE(std::isnan(s0->networks[0].test_acc));
+  EXPECT_TRUE(s1->networks[1].has_eval);
+  for (int n = 0; n < 2; ++n) {
+    ASSERT_EQ(s1->networks[n].layers.size(), 2u);
+    for (const LayerStats& ls : s1->networks[n].layers) {
+      EXPECT_TRUE(std::isnan(s0->networks[n].layers[0].grad_norm)) << "no gradient before step 1";
+      EXPECT_GT(ls.grad_norm, 0.f);
+      EXPECT_GT(ls.weight_norm, 0.f);
+      EXPECT_GT(ls.update_ratio, 0.f);
+      uint32_t total = ls.hist[kTapPreNorm].underflow + ls.hist[kTapPreNorm].overflow;
+      for (uint32_t c : ls.hist[kTapPreNorm].counts) total += c;
+      EXPECT_EQ(total, 200u * 24u) << "probe_size × width";
+      EXPECT_EQ(ls.hist[kTapPreNorm].counts.size(), 64u);
+    }
+  }
+  EXPECT_TRUE(std::isnan(s1->networks[0].layers[0].gamma_mean)) << "no γ without normalization";
+  EXPECT_FALSE(std::isnan(s1->networks[1].layers[0].gamma_mean));
+  // The BN network's nonlinearity input is normalized over the probe set: mean ≈ mean β.
+  EXPECT_NEAR(s1->networks[1].layers[0].mean, s1->networks[1].layers[0].beta_mean, 0.05);
+}
+
+// [SECTION] Divergence
+
+TEST(TrainerDivergence, NoBnNetworkDivergesWhileItsBnTwinCarriesOn) {
+  // Linear units with lr 1: without BN the weights grow geometrically and overflow within a few
+  // steps; BN renormalizes every layer and keeps training.
+  const RunConfig cfg = spiral_twins({"model.activation=linear", "optim.lr=1", "optim.momentum=0",
+                                      "model.init_std=1"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(cfg, data);
+  t->request_snapshot(true);
+  t->train(300);
+  t->request_snapshot(true);
+  const auto losses = t->take_losses();
+  ASSERT_EQ(losses.size(), 600u);
+  t->poll_snapshot(true);
+  const auto end = t->poll_snapshot(true);
+  ASSERT_TRUE(end.has_value());
+  const int64_t div = end->networks[0].diverged_at;
+  ASSERT_GE(div, 1) << "the no-BN network did not diverge";
+  ASSERT_LE(div, 300);
+  EXPECT_FALSE(std::isfinite(losses[2 * (div - 1)])) << "the step marked diverged has a NaN/Inf loss";
+  for (int64_t s = 1; s < div; ++s) EXPECT_TRUE(std::isfinite(losses[2 * (s - 1)])) << "step " << s;
+  for (int64_t s = div + 1; s <= 300; ++s) ASSERT_TRUE(std::isnan(losses[2 * (s - 1)])) << "step " << s;
+  EXPECT_EQ(end->networks[1].diverged_at, -1);
+  for (int s = 1; s <= 300; ++s) ASSERT_TRUE(std::isfinite(losses[2 * (s - 1) + 1])) << "BN twin, step " << s;
+  // The diverged network's parameters stay as they were when it stopped; its twin keeps learning.
+  const NetworkParams frozen = t->params(0);
+  t->train(10);
+  EXPECT_TRUE(same_bits(t->params(0).layers[0].weight, frozen.layers[0].weight));
+  const auto more = t->take_losses();
+  for (int s = 0; s < 10; ++s) {
+    EXPECT_TRUE(std::isnan(more[2 * s]));
+    EXPECT_TRUE(std::isfinite(more[2 * s + 1]));
+  }
+}
+
+TEST(TrainerDivergence, DivergedNetworkReportsNoTestAccuracy) {
+  // A network marked diverged has NaN weights: a test accuracy for it (argmax of NaN
+  // probabilities = always class 0) would be a made-up number. It should be NaN, like its loss.
+  const RunConfig cfg = spiral_twins({"model.activation=linear", "optim.lr=1", "optim.momentum=0",
+                                      "model.init_std=1"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(cfg, data);
+  t->train(100);
+  t->request_snapshot(true);
+  const auto s = t->poll_snapshot(true);
+  ASSERT_TRUE(s.has_value());
+  ASSERT_GE(s->networks[0].diverged_at, 1);
+  EXPECT_TRUE(std::isnan(s->networks[0].test_loss));
+  EXPECT_TRUE(std::isnan(s->networks[0].test_acc)) << "diverged network reports test_acc " << s->networks[0].test_acc;
+}
+
+// [SECTION] Refusals and evaluation statistics
+
+TEST(TrainerRefusal, BatchLargerThanTheTrainingSet) {
+  const RunConfig cfg = spiral_twins({"data.train_size=50", "optim.batch=64"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  try {
+    make_cpu_trainer(cfg, data);
+    ADD_FAILURE() << "accepted a batch of 64 from 50 examples";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("optim.batch=64"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("50"), std::string::npos) << msg;
+  }
+  // Exactly the training set is fine: one batch per epoch.
+  const RunConfig ok = spiral_twins({"data.train_size=64", "optim.batch=64"});
+  const DataSplit ok_data = load_data(ok.data, ok.seed);
+  auto t = make_cpu_trainer(ok, ok_data);
+  t->train(3);
+  EXPECT_EQ(t->take_losses().size(), 6u);
+}
+
+TEST(TrainerEvalStats, BatchAndRunningStatisticsGiveDifferentTestLossForBn) {
+  // Early in training the running statistics (momentum 0.1 from (0, 1)) lag far behind the batch
+  // statistics, so evaluation differs; the no-BN network does not care.
+  const RunConfig running = spiral_twins();
+  const RunConfig batch = spiral_twins({"eval_stats=batch"});
+  const DataSplit data = load_data(running.data, running.seed);
+  auto a = make_cpu_trainer(running, data);
+  auto b = make_cpu_trainer(batch, data);
+  a->train(5);
+  b->train(5);
+  a->request_snapshot(true);
+  b->request_snapshot(true);
+  const auto sa = a->poll_snapshot(true), sb = b->poll_snapshot(true);
+  ASSERT_TRUE(sa && sb);
+  EXPECT_GT(std::abs(sa->networks[1].test_loss - sb->networks[1].test_loss), 1e-3f)
+      << "running " << sa->networks[1].test_loss << " batch " << sb->networks[1].test_loss;
+  EXPECT_NEAR(sa->networks[0].test_loss, sb->networks[0].test_loss, 1e-5f);
+  EXPECT_EQ(sa->networks[0].test_acc, sb->networks[0].test_acc);
+  // Evaluation touches neither the running statistics nor the training that follows.
+  EXPECT_TRUE(same_bits(a->params(1).layers[0].running_mean, b->params(1).layers[0].running_mean));
+  a->train(5);
+  b->train(5);
+  EXPECT_TRUE(same_bits(a->take_losses(), b->take_losses()));
+}
+
+TEST(TrainerParams, SetParamsThenParamsRoundTrips) {
+  const RunConfig cfg = spiral_twins();
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto a = make_cpu_trainer(cfg, data);
+  a->train(50);
+  auto b = make_cpu_trainer(cfg, data);
+  for (int n = 0; n < 2; ++n) b->set_params(n, a->params(n));
+  for (int n = 0; n < 2; ++n)
+    for (size_t l = 0; l < 3; ++l) {
+      const LayerParams &x = a->params(n).layers[l], &y = b->params(n).layers[l];
+      EXPECT_TRUE(same_bits(x.weight, y.weight));
+      EXPECT_TRUE(same_bits(x.bias, y.bias));
+      EXPECT_TRUE(same_bits(x.gamma, y.gamma));
+      EXPECT_TRUE(same_bits(x.running_var, y.running_var));
+    }
+  a->request_snapshot(true);
+  b->request_snapshot(true);
+  const auto sa = a->poll_snapshot(true), sb = b->poll_snapshot(true);
+  for (int n = 0; n < 2; ++n) {
+    EXPECT_TRUE(same_bits(sa->networks[n].test_loss, sb->networks[n].test_loss));
+    EXPECT_TRUE(same_bits(sa->networks[n].layers[1].pct[2], sb->networks[n].layers[1].pct[2]));
+  }
+}
+
+}  // namespace
+}  // namespace bnlab
