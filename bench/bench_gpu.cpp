@@ -1,0 +1,147 @@
+// bench_gpu.cpp — throughput of the GPU engine (and of the CPU reference beside it) on the paper
+// network (784-100-100-100-10 sigmoid; networks alternate no-BN and BN).
+//
+// Cases: backend gpu|cpu × batch 60 and 256 × 1, 2 and 8 networks in lockstep × statistics off,
+// every 10 and every 100 steps (snapshots requested and polled without waiting, as the GUI does).
+// Reported: steps/s, network-steps/s, GFLOP/s (2·m·n·k per product: forward, backward data and
+// weight gradients), dispatches per training step, and the time train() itself takes per step
+// (what the CPU spends issuing work when the GPU runs asynchronously). Cases run interleaved,
+// round after round, so a noisy neighbour on a shared machine slows them all alike; the table
+// gives the median round.
+//
+//   ./build/bench_gpu [rounds=3] [csv=bench/results/gpu.csv]
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/dataset.h"
+#include "core/gl_context.h"
+#include "core/gpu_trainer.h"
+#include "core/trainer.h"
+
+using namespace bnlab;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Case {
+  bool gpu;
+  int batch, nets;
+  int64_t stats_every;  // 0 = statistics off
+  std::vector<double> rates, issue_us;
+  double dispatches_per_step = 0;
+};
+
+RunConfig paper(int batch, int nets) {
+  RunConfig cfg = resolve_config(preset_json("paper-fig1"));
+  cfg.batch = batch;
+  const std::vector<NetworkConfig> twins = cfg.networks;  // no BN, BN
+  cfg.networks.clear();
+  for (int n = 0; n < nets; ++n) cfg.networks.push_back(twins[n % 2]);
+  return cfg;
+}
+
+// Multiply-adds of one training step of one network: forward, ∂ℓ/∂a of every layer but the
+// first, and the weight gradients.
+double macs_per_step(const RunConfig& cfg, const DataSplit& data) {
+  double fwd = 0, back = 0;
+  int in = data.train.dim;
+  std::vector<int> widths = cfg.networks[0].model.hidden;
+  widths.push_back(data.train.classes);
+  for (size_t l = 0; l < widths.size(); ++l) {
+    fwd += static_cast<double>(in) * widths[l];
+    if (l > 0) back += static_cast<double>(in) * widths[l];
+    in = widths[l];
+  }
+  return cfg.batch * (2 * fwd + back);
+}
+
+void measure(const DataSplit& data, Case& c) {
+  const RunConfig cfg = paper(c.batch, c.nets);
+  auto t = c.gpu ? make_gpu_trainer(cfg, data) : make_cpu_trainer(cfg, data);
+  const int64_t steps = c.batch == 60 ? 200 : 100;
+  t->train(10);  // warm-up: first dispatches, caches, allocator
+  t->take_losses();
+  const int64_t dispatches0 = c.gpu ? gpu_dispatch_count(*t) : 0;
+  double issue = 0;
+  const auto t0 = Clock::now();
+  for (int64_t done = 0; done < steps;) {
+    const int64_t k = c.stats_every ? std::min(c.stats_every, steps - done) : steps;
+    const auto i0 = Clock::now();
+    t->train(k);
+    issue += std::chrono::duration<double>(Clock::now() - i0).count();
+    if (c.stats_every) {
+      t->request_snapshot(false);
+      while (t->poll_snapshot(false)) {
+      }
+    }
+    done += k;
+  }
+  t->take_losses();
+  while (t->poll_snapshot(true)) {
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  c.rates.push_back(static_cast<double>(steps) / seconds);
+  c.issue_us.push_back(issue / static_cast<double>(steps) * 1e6);
+  if (c.gpu && !c.stats_every)
+    c.dispatches_per_step = static_cast<double>(gpu_dispatch_count(*t) - dispatches0) / static_cast<double>(steps);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rounds = argc > 1 ? std::stoi(argv[1]) : 3;
+  const std::string csv = argc > 2 ? argv[2] : "bench/results/gpu.csv";
+  std::string renderer;
+  try {
+    renderer = GlContext().renderer();
+  } catch (const GpuError& e) {
+    std::fprintf(stderr, "bench_gpu: %s\n", e.what());
+    return 1;
+  }
+  const DataSplit data = load_data(paper(60, 1).data, 1);
+
+  std::vector<Case> cases;
+  for (bool gpu : {true, false})
+    for (int batch : {60, 256})
+      for (int nets : {1, 2, 8})
+        for (int64_t every : {0, 10, 100}) cases.push_back({gpu, batch, nets, every, {}, {}, 0});
+  for (int r = 0; r < rounds; ++r)
+    for (auto& c : cases) measure(data, c);
+
+  std::filesystem::create_directories(std::filesystem::path(csv).parent_path());
+  FILE* f = std::fopen(csv.c_str(), "w");
+  if (f)
+    std::fprintf(f, "backend,renderer,batch,networks,stats_every,steps_per_s,min,max,network_steps_per_s,gflops,"
+                    "dispatches_per_step,train_call_us_per_step,rounds\n");
+  std::printf("Paper network, %d rounds (median [min–max]); GL renderer: %s\n", rounds, renderer.c_str());
+  std::printf("  backend  batch  nets  stats      steps/s            net-steps/s  GFLOP/s  disp/step  train() µs/step\n");
+  for (auto& c : cases) {
+    const double med = median(c.rates);
+    const auto [lo, hi] = std::minmax_element(c.rates.begin(), c.rates.end());
+    const double gflops = med * c.nets * 2 * macs_per_step(paper(c.batch, c.nets), data) / 1e9;
+    const std::string stats = c.stats_every ? "every " + std::to_string(c.stats_every) : "off";
+    std::printf("  %-7s  %5d  %4d  %-9s  %7.1f [%.1f–%.1f]  %11.1f  %7.2f  %9s  %15.0f\n", c.gpu ? "gpu" : "cpu",
+                c.batch, c.nets, stats.c_str(), med, *lo, *hi, med * c.nets, gflops,
+                c.gpu && !c.stats_every ? std::to_string(static_cast<int>(c.dispatches_per_step + 0.5)).c_str() : "",
+                median(c.issue_us));
+    if (f)
+      std::fprintf(f, "%s,\"%s\",%d,%d,%lld,%.2f,%.2f,%.2f,%.2f,%.3f,%.1f,%.1f,%d\n", c.gpu ? "gpu" : "cpu",
+                   c.gpu ? renderer.c_str() : "", c.batch, c.nets, static_cast<long long>(c.stats_every), med, *lo,
+                   *hi, med * c.nets, gflops, c.dispatches_per_step, median(c.issue_us), rounds);
+  }
+  if (f) std::fclose(f);
+  std::printf("wrote %s\n", csv.c_str());
+  return 0;
+}

@@ -1,0 +1,94 @@
+// norm_act.comp — normalization and activation of hidden layer u_layer, forward:
+// x → x̂ → z = γ x̂ + β → a = act(z), fused so x is read once per statistic.
+//
+// BatchNorm (Ioffe & Szegedy 2015, Algorithm 1): one invocation per unit, statistics over the
+// pass's rows, biased variance; the training pass also moves the running statistics as PyTorch's
+// BatchNorm1d does (running_var stores the unbiased m/(m−1)·σ²). Eval with running statistics is
+// Algorithm 2. LayerNorm (Ba et al. 2016): one invocation per example, statistics over the units,
+// the same in every mode. No normalization: one invocation per unit, z = x.
+//
+// Dispatch: x covers max(width, rows) invocations, z the networks (each network may use a
+// different normalization, so each invocation decides what it is).
+
+void main() {
+  const int n = int(gl_GlobalInvocationID.z);
+  if (skip_network(n)) return;
+  const int l = u_layer;
+  const int width = LAYER_OUT[l], rows = PASS_ROWS;
+  const int g = int(gl_GlobalInvocationID.x);
+  const int norm = layer_norm(n, l);
+  const int act = net_act(n);
+  const int x = slot_at(n, l, SLOT_X), xh = slot_at(n, l, SLOT_XHAT);
+  const int z = slot_at(n, l, SLOT_Z), a = slot_at(n, l, SLOT_A);
+  const float eps = net_float(n, META_EPS);
+
+  if (norm == NORM_LAYER) {
+    if (g >= rows) return;
+    const int row = g * width;
+    float sum = 0.0;
+    for (int j = 0; j < width; ++j) sum += acts[x + row + j];
+    const float mu = sum / float(width);
+    float sq = 0.0;
+    for (int j = 0; j < width; ++j) {
+      const float d = acts[x + row + j] - mu;
+      sq += d * d;
+    }
+    const float istd = inversesqrt(sq / float(width) + eps);
+    acts[mu_at(n, l) + g] = mu;
+    acts[istd_at(n, l) + g] = istd;
+    for (int j = 0; j < width; ++j) {
+      const float h = (acts[x + row + j] - mu) * istd;
+      const float zz = h * params[gamma_at(n, l) + j] + params[beta_at(n, l) + j];
+      acts[xh + row + j] = h;
+      acts[z + row + j] = zz;
+      acts[a + row + j] = activate(act, zz);
+    }
+    return;
+  }
+
+  if (g >= width) return;
+  const int j = g;
+  if (norm == NORM_NONE) {
+    for (int i = 0; i < rows; ++i) {
+      const float v = acts[x + i * width + j];
+      acts[xh + i * width + j] = v;
+      acts[z + i * width + j] = v;
+      acts[a + i * width + j] = activate(act, v);
+    }
+    return;
+  }
+
+  // BatchNorm, unit j.
+  float mu, istd;
+  if (PASS_MODE == MODE_EVAL_RUNNING) {
+    mu = params[rmean_at(n, l) + j];
+    istd = inversesqrt(params[rvar_at(n, l) + j] + eps);
+  } else {
+    float sum = 0.0;
+    for (int i = 0; i < rows; ++i) sum += acts[x + i * width + j];
+    mu = sum / float(rows);
+    float sq = 0.0;
+    for (int i = 0; i < rows; ++i) {
+      const float d = acts[x + i * width + j] - mu;
+      sq += d * d;
+    }
+    const float var = sq / float(rows);
+    istd = inversesqrt(var + eps);
+    if (PASS_MODE == MODE_TRAIN) {
+      const float mom = net_float(n, META_BN_MOMENTUM);
+      const float unbias = rows > 1 ? float(rows) / float(rows - 1) : 1.0;
+      params[rmean_at(n, l) + j] = (1.0 - mom) * params[rmean_at(n, l) + j] + mom * mu;
+      params[rvar_at(n, l) + j] = (1.0 - mom) * params[rvar_at(n, l) + j] + (mom * unbias) * var;
+    }
+  }
+  acts[mu_at(n, l) + j] = mu;
+  acts[istd_at(n, l) + j] = istd;
+  const float gamma = params[gamma_at(n, l) + j], beta = params[beta_at(n, l) + j];
+  for (int i = 0; i < rows; ++i) {
+    const float h = (acts[x + i * width + j] - mu) * istd;
+    const float zz = h * gamma + beta;
+    acts[xh + i * width + j] = h;
+    acts[z + i * width + j] = zz;
+    acts[a + i * width + j] = activate(act, zz);
+  }
+}
