@@ -3,10 +3,22 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
+#include "app/gui.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"bnlab — watch Batch Normalization work while a network trains"};
-  app.require_subcommand(1);
+  // No subcommand opens the live lab's window.
+  app.require_subcommand(0, 1);
+  bnlab::GuiArgs gui;
+  app.add_option("--preset", gui.preset, "Window: the lesson to open (see `bnlab presets`); default paper-fig1");
+  app.add_option("--set", gui.sets, "Window: override one key of the lesson, e.g. --set optim.lr=2")->allow_extra_args(false);
+  app.add_option("--size", gui.size, "Window size WxH (default 1600x900)");
+  app.add_option("--screenshot", gui.screenshot, "Run --frames frames, save the window as this PNG and exit");
+  app.add_option("--frames", gui.frames, "Frames before the screenshot (default 120, about 2 s)")->check(CLI::PositiveNumber);
+  app.add_option("--plot-rects", gui.plot_rects, "With --screenshot: write each plot's area as JSON (for tests)");
+  app.add_option("--bench-ui", gui.bench_seconds, "Train and draw for this many seconds; report frame times and steps/s")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--bench-out", gui.bench_out, "With --bench-ui: also write the report to this file");
 
   bnlab::RunArgs run;
   CLI::App* cmd_run = app.add_subcommand("run", "Train headless and write metrics, layer statistics and histograms");
@@ -23,5 +35,6 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("run")) return bnlab::run_command(run);
-  return bnlab::presets_command();
+  if (app.got_subcommand("presets")) return bnlab::presets_command();
+  return bnlab::gui_command(gui);
 }

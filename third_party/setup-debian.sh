@@ -13,6 +13,9 @@ packages=(
   libepoxy-dev libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
   # data
   dataset-fashion-mnist
+  # the live lab: Dear ImGui 1.86 (with its GLFW and OpenGL3 backends), windows, PNG, a scalable
+  # font, and a virtual display for the window tests
+  libimgui-dev libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth
 )
 
 missing=()

@@ -1,0 +1,328 @@
+// gui.cpp — the live lab's window (GLFW + Dear ImGui's OpenGL3 backend), after ImGui's
+// example_glfw_opengl3 at v1.86: the app owns its state, the loop polls, draws and presents.
+//
+// [SECTION] Settings files
+// [SECTION] Window
+// [SECTION] Screenshot
+// [SECTION] Benchmark report
+// [SECTION] Main loop
+//
+// Training runs on the LabSession's worker thread; this thread only draws, at most 60 frames per
+// second (Xvfb has no vsync, so the loop paces itself) and only when something changed.
+
+#include "app/gui.h"
+
+#include <epoxy/gl.h>
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "core/lab_session.h"
+#include "ui/lab_view.h"
+#include "ui/plot.h"
+
+namespace bnlab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kFrameSeconds = 1.0 / 60;
+
+static_assert(keys::kSpace == GLFW_KEY_SPACE && keys::kB == GLFW_KEY_B && keys::kF == GLFW_KEY_F &&
+                  keys::kH == GLFW_KEY_H && keys::kR == GLFW_KEY_R && keys::kS == GLFW_KEY_S && keys::kF1 == GLFW_KEY_F1,
+              "ui/lab_view.h's key codes are GLFW's");
+
+// [SECTION] Settings files
+
+// $XDG_CONFIG_HOME/bnlab, else ~/.config/bnlab; empty when neither is known.
+std::filesystem::path config_dir() {
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::filesystem::path(x) / "bnlab";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".config" / "bnlab";
+  return {};
+}
+
+ViewOptions load_view(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return {};
+  try {
+    return view_options_from_json(nlohmann::json::parse(in));
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "bnlab: ignoring " << file.string() << ": " << e.what() << "\n";
+    return {};
+  }
+}
+
+void save_view(const std::filesystem::path& file, const ViewOptions& v) {
+  std::ofstream out(file);
+  if (out) out << to_json(v).dump(2) << "\n";
+}
+
+// [SECTION] Window
+
+// Set by any input event; installed before ImGui's GLFW callbacks, which chain to these.
+bool g_input_seen = true;
+void on_cursor(GLFWwindow*, double, double) { g_input_seen = true; }
+void on_button(GLFWwindow*, int, int, int) { g_input_seen = true; }
+void on_scroll(GLFWwindow*, double, double) { g_input_seen = true; }
+void on_key(GLFWwindow*, int, int, int, int) { g_input_seen = true; }
+void on_char(GLFWwindow*, unsigned) { g_input_seen = true; }
+void on_size(GLFWwindow*, int, int) { g_input_seen = true; }
+void on_focus(GLFWwindow*, int) { g_input_seen = true; }
+
+void track_input(GLFWwindow* w) {
+  glfwSetCursorPosCallback(w, on_cursor);
+  glfwSetMouseButtonCallback(w, on_button);
+  glfwSetScrollCallback(w, on_scroll);
+  glfwSetKeyCallback(w, on_key);
+  glfwSetCharCallback(w, on_char);
+  glfwSetFramebufferSizeCallback(w, on_size);
+  glfwSetWindowFocusCallback(w, on_focus);
+}
+
+void glfw_error(int code, const char* text) { std::cerr << "bnlab: GLFW error " << code << ": " << text << "\n"; }
+
+bool parse_size(const std::string& s, int* w, int* h) {
+  return std::sscanf(s.c_str(), "%dx%d", w, h) == 2 && *w >= 320 && *h >= 240 && *w <= 16384 && *h <= 16384;
+}
+
+void set_fullscreen(GLFWwindow* window, bool on, int windowed[4]) {
+  if (on) {
+    glfwGetWindowPos(window, &windowed[0], &windowed[1]);
+    glfwGetWindowSize(window, &windowed[2], &windowed[3]);
+    GLFWmonitor* m = glfwGetPrimaryMonitor();
+    const GLFWvidmode* mode = m ? glfwGetVideoMode(m) : nullptr;
+    if (mode) glfwSetWindowMonitor(window, m, 0, 0, mode->width, mode->height, mode->refreshRate);
+  } else {
+    glfwSetWindowMonitor(window, nullptr, windowed[0], windowed[1], windowed[2], windowed[3], 0);
+  }
+}
+
+// [SECTION] Screenshot
+
+// The back buffer as a PNG (rows flipped: GL's origin is bottom-left).
+bool save_png(const std::string& file, int w, int h) {
+  std::vector<unsigned char> rgb(static_cast<size_t>(w) * h * 3);  // (h, w, 3)
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+  std::vector<unsigned char> flipped(rgb.size());
+  const size_t row = static_cast<size_t>(w) * 3;
+  for (int y = 0; y < h; ++y) std::copy_n(rgb.data() + static_cast<size_t>(h - 1 - y) * row, row, flipped.data() + static_cast<size_t>(y) * row);
+  return stbi_write_png(file.c_str(), w, h, 3, flipped.data(), static_cast<int>(row)) != 0;
+}
+
+// Each plot's data area in framebuffer pixels, for the test that checks every plot drew something.
+void save_plot_rects(const std::string& file, const plot::Context& pc, float scale, int w, int h) {
+  nlohmann::json j = {{"width", w}, {"height", h}, {"plots", nlohmann::json::array()}};
+  for (const auto& r : pc.frame_plots)
+    j["plots"].push_back({{"title", r.title},
+                          {"x0", r.min.x * scale},
+                          {"y0", r.min.y * scale},
+                          {"x1", r.max.x * scale},
+                          {"y1", r.max.y * scale},
+                          {"has_data", r.has_data}});
+  std::ofstream(file) << j.dump(2) << "\n";
+}
+
+// [SECTION] Benchmark report
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = p / 100 * static_cast<double>(v.size() - 1);
+  const size_t i = static_cast<size_t>(pos);
+  return i + 1 < v.size() ? v[i] + (v[i + 1] - v[i]) * (pos - static_cast<double>(i)) : v[i];
+}
+
+// Steps per second of the same session with no window: the reference the UI's cost is measured
+// against (same schedule of snapshots and evaluations as with the window).
+double headless_rate(const RunConfig& cfg, double seconds) {
+  LabSession lab(cfg, true);
+  while (!lab.state()->ready && lab.state()->error.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto t0 = Clock::now();
+  const int64_t s0 = lab.state()->step;
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  return static_cast<double>(lab.state()->step - s0) / dt;
+}
+
+}  // namespace
+
+// [SECTION] Main loop
+
+int gui_command(const GuiArgs& args) {
+  RunConfig cfg;
+  try {
+    cfg = build_config(args.preset, "", args.sets);
+  } catch (const std::exception& e) {
+    std::cerr << "bnlab: " << e.what() << "\n";
+    return 2;
+  }
+  int width = 0, height = 0;
+  if (!parse_size(args.size, &width, &height)) {
+    std::cerr << "bnlab: --size " << args.size << ": expected WxH, e.g. 1600x900 (320x240 at least)\n";
+    return 2;
+  }
+  const bool scripted = !args.screenshot.empty() || args.bench_seconds > 0;
+  double reference_rate = 0;
+  if (args.bench_seconds > 0) {
+    std::cerr << "bnlab: measuring the training rate without a window (" << args.bench_seconds << " s)...\n";
+    reference_rate = headless_rate(cfg, args.bench_seconds);
+  }
+
+  // On Mesa's software rasterizer, one drawing thread: its default of one per core fights the
+  // training thread for the same cores and makes both slower. A user's own setting wins.
+  setenv("LP_NUM_THREADS", "1", /*overwrite=*/0);
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit()) {
+    std::cerr << "bnlab: cannot open a window (no display?). Under a headless server use xvfb-run, or `bnlab run` to "
+                 "train without a window.\n";
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  GLFWwindow* window = glfwCreateWindow(width, height, "bnlab — Batch Normalization, live", nullptr, nullptr);
+  if (!window) {
+    std::cerr << "bnlab: cannot create an OpenGL 3.0 window\n";
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  plot::Context* plots = plot::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  // Screenshots and benchmarks are reproducible: they neither read nor write the user's settings.
+  const std::filesystem::path dir = scripted ? std::filesystem::path() : config_dir();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  const std::string ini = dir.empty() || ec ? std::string() : (dir / "imgui.ini").string();
+  io.IniFilename = ini.empty() ? nullptr : ini.c_str();
+  ViewOptions view = ini.empty() ? ViewOptions{} : load_view(dir / "view.json");
+  view.fullscreen = false;
+
+  float dpi = 1, dpi_y = 1;
+  glfwGetWindowContentScale(window, &dpi, &dpi_y);
+  dpi = std::clamp(dpi, 1.f, 4.f);
+  const std::string font_message = load_fonts(io.Fonts, dpi);
+  if (!font_message.empty()) std::cerr << "bnlab: " << font_message << "\n";
+  track_input(window);
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  int result = 0;
+  {
+    LabSession lab(cfg, /*playing=*/true);
+    std::vector<double> frame_ms;
+    int windowed[4] = {0, 0, width, height};
+    bool fullscreen = false;
+    int frame = 0;
+    const auto start = Clock::now();
+    int64_t bench_step0 = -1;
+    Clock::time_point bench_t0;
+    uint64_t drawn_version = 0;
+    auto last_input = Clock::now();
+    for (;;) {
+      if (glfwWindowShouldClose(window)) break;
+      // A frame is drawn only when there is something new to show: a state the session published
+      // (at most 30 a second while training), or input (and half a second after it, so hover
+      // and ImGui's own animations settle). Idle frames cost nothing, and training gets the CPU.
+      glfwWaitEventsTimeout(kFrameSeconds);
+      const auto t0 = Clock::now();
+      if (g_input_seen) last_input = t0;
+      g_input_seen = false;
+      const uint64_t version = lab.state()->version;
+      const bool input_recent = std::chrono::duration<double>(t0 - last_input).count() < 0.5;
+      if (version == drawn_version && !input_recent && args.screenshot.empty()) continue;
+      drawn_version = version;
+      if (view.fullscreen != fullscreen) {
+        fullscreen = view.fullscreen;
+        set_fullscreen(window, fullscreen, windowed);
+      }
+      apply_view(view, dpi);
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      if (!args.screenshot.empty()) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover readout in the picture
+      ImGui::NewFrame();
+      plot::NewFrame();
+      draw_lab(lab, view);
+      ImGui::Render();
+      int fb_w = 0, fb_h = 0;
+      glfwGetFramebufferSize(window, &fb_w, &fb_h);
+      glViewport(0, 0, fb_w, fb_h);
+      const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+      glClearColor(bg.x, bg.y, bg.z, 1);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      ++frame;
+      if (!args.screenshot.empty() && frame == args.frames) {
+        if (!save_png(args.screenshot, fb_w, fb_h)) {
+          std::cerr << "bnlab: cannot write " << args.screenshot << "\n";
+          result = 1;
+        } else {
+          std::cerr << "bnlab: saved " << args.screenshot << " (" << fb_w << "x" << fb_h << ", step "
+                    << lab.state()->step << ")\n";
+        }
+        if (!args.plot_rects.empty()) save_plot_rects(args.plot_rects, *plots, io.DisplayFramebufferScale.x, fb_w, fb_h);
+        break;
+      }
+      glfwSwapBuffers(window);
+      const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
+
+      if (args.bench_seconds > 0) {
+        // The first second is warm-up (data loading, first snapshots); then frames are timed.
+        const double since = std::chrono::duration<double>(Clock::now() - start).count();
+        if (since > 1 && bench_step0 < 0 && lab.state()->ready) {
+          bench_step0 = lab.state()->step;
+          bench_t0 = Clock::now();
+        }
+        if (bench_step0 >= 0) frame_ms.push_back(spent * 1e3);
+        if (bench_step0 >= 0 && std::chrono::duration<double>(Clock::now() - bench_t0).count() > args.bench_seconds) break;
+      }
+      if (spent < kFrameSeconds) std::this_thread::sleep_for(std::chrono::duration<double>(kFrameSeconds - spent));
+    }
+
+    if (args.bench_seconds > 0) {
+      const auto s = lab.state();
+      const double secs = std::chrono::duration<double>(Clock::now() - bench_t0).count();
+      const double rate = static_cast<double>(s->step - bench_step0) / secs;
+      char report[1024];
+      std::snprintf(report, sizeof report,
+                    "bnlab --bench-ui %.0f  (preset %s, window %dx%d, backend %s, %zu networks)\n"
+                    "frames            %zu (%.1f per second)\n"
+                    "frame time        median %.2f ms, p99 %.2f ms, max %.2f ms\n"
+                    "training          %.0f steps/s with the window, %.0f without (%.0f%%)\n"
+                    "history memory    %.2f MB at step %lld\n",
+                    args.bench_seconds, args.preset.c_str(), width, height, s->backend.c_str(), s->active.networks.size(),
+                    frame_ms.size(), static_cast<double>(frame_ms.size()) / secs, percentile(frame_ms, 50),
+                    percentile(frame_ms, 99), percentile(frame_ms, 100), rate, reference_rate,
+                    reference_rate > 0 ? 100 * rate / reference_rate : 0.0, static_cast<double>(s->history.bytes()) / 1e6,
+                    static_cast<long long>(s->step));
+      std::cout << report;
+      if (!args.bench_out.empty()) std::ofstream(args.bench_out) << report;
+    }
+  }
+  if (!ini.empty()) save_view(dir / "view.json", view);
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  plot::DestroyContext(plots);
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return result;
+}
+
+}  // namespace bnlab

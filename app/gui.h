@@ -1,0 +1,24 @@
+// gui.h — the live lab's window: `bnlab` with no subcommand, and its screenshot and benchmark modes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bnlab {
+
+struct GuiArgs {
+  std::string preset = "paper-fig1";
+  std::vector<std::string> sets;  // --set key=value, as for `bnlab run`
+  std::string size = "1600x900";  // window size WxH
+  std::string screenshot;         // save the window as PNG after `frames` frames, then exit
+  int frames = 120;
+  std::string plot_rects;         // with --screenshot: write each plot's data area as JSON (tests)
+  double bench_seconds = 0;       // > 0: train and draw for this long, report frame times and steps/s
+  std::string bench_out;          // --bench-ui: also write the report to this file
+};
+
+// Opens the window and runs until it is closed (or the screenshot/benchmark is done). Returns the
+// exit code: 2 for a bad preset or setting, 1 when no window can be opened.
+int gui_command(const GuiArgs& args);
+
+}  // namespace bnlab

@@ -1,0 +1,228 @@
+// run_history.cpp — bounded series and histogram tracks.
+//
+// [SECTION] Series
+// [SECTION] HistogramTrack
+// [SECTION] RunHistory
+//
+// The worker's buffers reserve their full capacity up front, so the memory a history holds is
+// fixed from the first step; decimation only changes how many samples a bucket stands for.
+
+#include "core/run_history.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace bnlab {
+
+// [SECTION] Series
+
+Series::Series(int capacity) : capacity_(std::max(4, capacity & ~1)) {
+  x_.reserve(capacity_);
+  mean_.reserve(capacity_);
+  lo_.reserve(capacity_);
+  hi_.reserve(capacity_);
+  finite_.reserve(capacity_);
+}
+
+void Series::clear() {
+  stride_ = 1;
+  open_count_ = 0;
+  x_.clear();
+  mean_.clear();
+  lo_.clear();
+  hi_.clear();
+  finite_.clear();
+}
+
+void Series::add(double x, float y) {
+  if (x_.empty() || open_count_ == stride_) {
+    if (size() == capacity_) compact();
+    x_.push_back(0);
+    mean_.push_back(kNaN);
+    lo_.push_back(kNaN);
+    hi_.push_back(kNaN);
+    finite_.push_back(0);
+    open_count_ = 0;
+  }
+  const size_t b = x_.size() - 1;
+  x_[b] += (x - x_[b]) / static_cast<double>(++open_count_);
+  if (!std::isfinite(y)) return;
+  const int32_t n = ++finite_[b];
+  if (n == 1) {
+    mean_[b] = lo_[b] = hi_[b] = y;
+  } else {
+    mean_[b] += (y - mean_[b]) / static_cast<float>(n);
+    lo_[b] = std::min(lo_[b], y);
+    hi_[b] = std::max(hi_[b], y);
+  }
+}
+
+void Series::compact() {
+  // Called only when every bucket is full (the open one closed at exactly `stride_` samples), so
+  // each merged bucket covers 2·stride samples and x is the plain average of the pair.
+  const int half = size() / 2;
+  for (int i = 0; i < half; ++i) {
+    const int a = 2 * i, b = 2 * i + 1;
+    const int32_t na = finite_[a], nb = finite_[b];
+    x_[i] = 0.5 * (x_[a] + x_[b]);
+    if (na + nb == 0) {
+      mean_[i] = lo_[i] = hi_[i] = kNaN;
+    } else if (na == 0 || nb == 0) {
+      const int k = na ? a : b;
+      mean_[i] = mean_[k];
+      lo_[i] = lo_[k];
+      hi_[i] = hi_[k];
+    } else {
+      mean_[i] = static_cast<float>((static_cast<double>(mean_[a]) * na + static_cast<double>(mean_[b]) * nb) / (na + nb));
+      lo_[i] = std::min(lo_[a], lo_[b]);
+      hi_[i] = std::max(hi_[a], hi_[b]);
+    }
+    finite_[i] = na + nb;
+  }
+  x_.resize(half);
+  mean_.resize(half);
+  lo_.resize(half);
+  hi_.resize(half);
+  finite_.resize(half);
+  stride_ *= 2;
+  open_count_ = stride_;  // the last merged bucket is full; the next sample opens a new one
+}
+
+size_t Series::bytes() const {
+  return static_cast<size_t>(capacity_) * (sizeof(double) + 3 * sizeof(float) + sizeof(int32_t));
+}
+
+// [SECTION] HistogramTrack
+
+HistogramTrack::HistogramTrack(int capacity) : capacity_(std::max(4, capacity & ~1)) { x_.reserve(capacity_); }
+
+void HistogramTrack::clear() {
+  stride_ = 1;
+  open_count_ = 0;
+  x_.clear();
+  values_.clear();
+}
+
+void HistogramTrack::add(double x, const Histogram& h) {
+  if (h.counts.empty()) return;
+  if (bins_ != static_cast<int>(h.counts.size()) || lo_ != h.lo || hi_ != h.hi) {
+    // A new range or bin count (the activation changed): earlier columns no longer line up.
+    clear();
+    bins_ = static_cast<int>(h.counts.size());
+    lo_ = h.lo;
+    hi_ = h.hi;
+    values_.reserve(static_cast<size_t>(capacity_) * bins_);
+  }
+  if (x_.empty() || open_count_ == stride_) {
+    if (columns() == capacity_) {
+      // Merge column pairs (average), as Series::compact does for values.
+      const int half = columns() / 2;
+      for (int i = 0; i < half; ++i) {
+        x_[i] = 0.5 * (x_[2 * i] + x_[2 * i + 1]);
+        for (int k = 0; k < bins_; ++k)
+          values_[static_cast<size_t>(i) * bins_ + k] =
+              0.5f * (values_[static_cast<size_t>(2 * i) * bins_ + k] + values_[static_cast<size_t>(2 * i + 1) * bins_ + k]);
+      }
+      x_.resize(half);
+      values_.resize(static_cast<size_t>(half) * bins_);
+      stride_ *= 2;
+    }
+    x_.push_back(0);
+    values_.resize(values_.size() + bins_, 0.f);
+    open_count_ = 0;
+  }
+  uint64_t total = static_cast<uint64_t>(h.underflow) + h.overflow;
+  for (uint32_t c : h.counts) total += c;
+  const float inv = total ? 1.f / static_cast<float>(total) : 0.f;
+  const float w = 1.f / static_cast<float>(++open_count_);
+  x_.back() += (x - x_.back()) * w;
+  float* col = values_.data() + values_.size() - bins_;
+  for (int k = 0; k < bins_; ++k) col[k] += (static_cast<float>(h.counts[k]) * inv - col[k]) * w;
+}
+
+size_t HistogramTrack::bytes() const {
+  return static_cast<size_t>(capacity_) * (sizeof(double) + static_cast<size_t>(bins_) * sizeof(float));
+}
+
+// [SECTION] RunHistory
+
+void RunHistory::reset(int networks, int hidden) {
+  nets_.clear();
+  nets_.resize(networks);
+  for (auto& n : nets_) n.layers.resize(hidden);
+  last_step_ = 0;
+}
+
+void RunHistory::add_losses(int64_t first_step, const std::vector<float>& losses) {
+  const size_t nets = nets_.size();
+  if (nets == 0) return;
+  const size_t steps = losses.size() / nets;
+  for (size_t k = 0; k < steps; ++k) {
+    const int64_t step = first_step + static_cast<int64_t>(k);
+    for (size_t n = 0; n < nets; ++n) {
+      const float loss = losses[k * nets + n];
+      NetworkHistory& h = nets_[n];
+      if (!std::isfinite(loss) && h.diverged_at < 0) h.diverged_at = step;
+      if (h.diverged_at < 0 || step < h.diverged_at) h.train_loss.add(static_cast<double>(step), loss);
+    }
+  }
+  if (steps) last_step_ = std::max(last_step_, first_step + static_cast<int64_t>(steps) - 1);
+}
+
+void RunHistory::add_snapshot(const StepStats& s) {
+  const double x = static_cast<double>(s.step);
+  for (size_t n = 0; n < nets_.size() && n < s.networks.size(); ++n) {
+    const NetworkStats& ns = s.networks[n];
+    NetworkHistory& h = nets_[n];
+    if (ns.diverged_at >= 0 && (h.diverged_at < 0 || ns.diverged_at < h.diverged_at)) h.diverged_at = ns.diverged_at;
+    // After divergence every statistic is NaN or meaningless: the curves stop where it happened
+    // and `latest` stays the last healthy snapshot.
+    if (h.diverged_at >= 0 && s.step >= h.diverged_at) continue;
+    h.latest = ns;
+    h.latest_step = s.step;
+    if (ns.has_eval) {
+      h.test_loss.add(x, ns.test_loss);
+      h.test_acc.add(x, ns.test_acc);
+    }
+    for (size_t l = 0; l < h.layers.size() && l < ns.layers.size(); ++l) {
+      const LayerStats& ls = ns.layers[l];
+      LayerHistory& lh = h.layers[l];
+      for (size_t p = 0; p < kPercentiles.size(); ++p) {
+        lh.pct[p].add(x, ls.pct[p]);
+        lh.unit_pct[p].add(x, ls.unit_pct[p]);
+      }
+      lh.mean.add(x, ls.mean);
+      lh.std.add(x, ls.std);
+      lh.saturation.add(x, ls.saturation);
+      lh.grad_norm.add(x, ls.grad_norm);
+      lh.weight_norm.add(x, ls.weight_norm);
+      lh.update_ratio.add(x, ls.update_ratio);
+      lh.gamma_mean.add(x, ls.gamma_mean);
+      lh.gamma_std.add(x, ls.gamma_std);
+      lh.beta_mean.add(x, ls.beta_mean);
+      lh.beta_std.add(x, ls.beta_std);
+      for (int t = 0; t < kTapCount; ++t) lh.hist[t].add(x, ls.hist[t]);
+    }
+  }
+  last_step_ = std::max(last_step_, s.step);
+}
+
+void RunHistory::set_units(int net, std::vector<UnitParams> units) { nets_.at(net).units = std::move(units); }
+
+size_t RunHistory::bytes() const {
+  size_t b = 0;
+  for (const auto& n : nets_) {
+    b += n.train_loss.bytes() + n.test_loss.bytes() + n.test_acc.bytes();
+    for (const auto& l : n.layers) {
+      for (const auto& s : l.pct) b += s.bytes();
+      for (const auto& s : l.unit_pct) b += s.bytes();
+      for (const Series* s : {&l.mean, &l.std, &l.saturation, &l.grad_norm, &l.weight_norm, &l.update_ratio,
+                              &l.gamma_mean, &l.gamma_std, &l.beta_mean, &l.beta_std})
+        b += s->bytes();
+      for (const auto& t : l.hist) b += t.bytes();
+    }
+  }
+  return b;
+}
+
+}  // namespace bnlab

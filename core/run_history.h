@@ -1,0 +1,138 @@
+// run_history.h — everything the lab shows over time, bounded in memory however long a run is.
+//
+// [SECTION] Series: one value over time, decimated with min/max kept
+// [SECTION] HistogramTrack: a histogram over time (heatmap columns)
+// [SECTION] RunHistory: per network, per layer
+//
+// The trainer streams losses every step and a StepStats snapshot every log step; RunHistory keeps
+// them as fixed-capacity buffers. When a buffer is full, neighbouring buckets are merged in pairs
+// and each bucket from then on covers twice as many samples, so a run of 1,000,000 steps uses the
+// same memory as one of 10,000 — and a spike survives decimation because every bucket keeps the
+// minimum and maximum of what it covers, not only the mean. This is the data model of the lab; it
+// knows nothing of ImGui (Tracy's "server" split).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/stats.h"
+
+namespace bnlab {
+
+// [SECTION] Series: one value over time, decimated with min/max kept
+
+class Series {
+ public:
+  // `capacity` buckets (even, ≥ 4). Each bucket starts as one sample and widens by doubling.
+  explicit Series(int capacity = 1024);
+
+  // Appends a sample at step x (x increasing). NaN/Inf samples are counted nowhere: a bucket of
+  // only non-finite samples reads NaN, which the plots draw as a gap (a diverged network).
+  void add(double x, float y);
+  void clear();
+
+  int size() const { return static_cast<int>(x_.size()); }
+  bool empty() const { return x_.empty(); }
+  // Samples per full bucket: 1 until the first merge, then 2, 4, ...
+  int64_t stride() const { return stride_; }
+  // Per bucket: mean step, and the mean/min/max of its finite samples. (size) each.
+  const double* x() const { return x_.data(); }
+  const float* mean() const { return mean_.data(); }
+  const float* lo() const { return lo_.data(); }
+  const float* hi() const { return hi_.data(); }
+  float last() const { return mean_.empty() ? kNaN : mean_.back(); }
+  size_t bytes() const;
+
+ private:
+  void compact();  // merges bucket pairs; stride doubles
+
+  int capacity_;
+  int64_t stride_ = 1;
+  int64_t open_count_ = 0;        // samples in the last (open) bucket
+  std::vector<double> x_;         // (buckets) mean step
+  std::vector<float> mean_, lo_, hi_;  // (buckets) over finite samples; NaN when none
+  std::vector<int32_t> finite_;   // (buckets) number of finite samples behind mean_
+};
+
+// [SECTION] HistogramTrack: a histogram over time (heatmap columns)
+
+class HistogramTrack {
+ public:
+  explicit HistogramTrack(int capacity = 256);
+
+  // Adds one column at step x: the histogram's counts as fractions of all values it saw
+  // (under/overflow included in the total, so a column that sums below 1 says some values fell
+  // outside [lo, hi)). Columns merge in pairs (averaged) when the track is full.
+  void add(double x, const Histogram& h);
+  void clear();
+
+  int columns() const { return static_cast<int>(x_.size()); }
+  int bins() const { return bins_; }
+  float lo() const { return lo_; }
+  float hi() const { return hi_; }
+  const double* x() const { return x_.data(); }            // (columns) mean step of each column
+  const float* values() const { return values_.data(); }   // (columns, bins) row-major fractions
+  size_t bytes() const;
+
+ private:
+  int capacity_;
+  int bins_ = 0;
+  float lo_ = 0, hi_ = 0;
+  int64_t stride_ = 1, open_count_ = 0;
+  std::vector<double> x_;       // (columns)
+  std::vector<float> values_;   // (columns, bins)
+};
+
+// [SECTION] RunHistory: per network, per layer
+
+struct LayerHistory {
+  std::array<Series, 5> pct;       // kPercentiles of the nonlinearity input, all units
+  std::array<Series, 5> unit_pct;  // kPercentiles of the typical unit
+  Series mean, std, saturation, grad_norm, weight_norm, update_ratio;
+  Series gamma_mean, gamma_std, beta_mean, beta_std;
+  std::array<HistogramTrack, kTapCount> hist;  // per tap, over time
+};
+
+// Per-unit parameters of one hidden layer, as last read from the trainer (latest only).
+struct UnitParams {
+  std::vector<float> gamma, beta;                 // (width); empty without normalization
+  std::vector<float> running_mean, running_var;   // (width); BatchNorm only
+};
+
+struct NetworkHistory {
+  Series train_loss{4096};      // every step
+  Series test_loss{512}, test_acc{512};  // every evaluation
+  std::vector<LayerHistory> layers;      // hidden layers
+  NetworkStats latest;          // the most recent healthy snapshot (current histograms)
+  int64_t latest_step = -1;     // its step; −1 before the first
+  int64_t diverged_at = -1;     // first step with a NaN/Inf loss; −1 while healthy
+  std::vector<UnitParams> units;  // (hidden layers)
+};
+
+class RunHistory {
+ public:
+  // One NetworkHistory per network, `hidden` layers each.
+  void reset(int networks, int hidden);
+
+  // Losses of consecutive steps first_step, first_step+1, ...: (steps, networks) row-major, as
+  // Trainer::take_losses returns them.
+  void add_losses(int64_t first_step, const std::vector<float>& losses);
+  void add_snapshot(const StepStats& s);
+  void set_units(int net, std::vector<UnitParams> units);
+  // Clears a network's divergence mark: it was given new settings and trains again.
+  void revive(int net) { nets_.at(net).diverged_at = -1; }
+
+  const std::vector<NetworkHistory>& networks() const { return nets_; }
+  int64_t last_step() const { return last_step_; }
+  // The memory the buffers hold when full (their fixed capacity): the bound, whatever the run's
+  // length. (A copy, such as a published LabState, holds only what is filled so far.)
+  size_t bytes() const;
+
+ private:
+  std::vector<NetworkHistory> nets_;
+  int64_t last_step_ = 0;
+};
+
+}  // namespace bnlab

@@ -1,0 +1,162 @@
+// test_ui_panels.cpp — every panel through headless ImGui frames, with an empty history, a live
+// one and a diverged network; keyboard shortcuts as synthetic key events; view options as JSON.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/ui_test_frame.h"
+#include "ui/panel_common.h"
+
+namespace bnlab {
+namespace {
+
+RunConfig spiral_twins(const std::vector<std::string>& sets = {}) {
+  nlohmann::json doc = nlohmann::json::parse(R"({
+    "seed": 3, "backend": "cpu",
+    "data": {"kind": "spiral", "classes": 3, "noise": 0.05, "train_size": 600, "test_size": 300},
+    "model": {"hidden": [24, 24], "activation": "sigmoid", "init": "gaussian", "init_std": 0.5},
+    "optim": {"lr": 0.1, "batch": 32},
+    "log_every": 10, "eval_every": 50,
+    "stats": {"probe_size": 200},
+    "networks": [{"name": "plain", "model": {"norm": "none"}}, {"name": "bn", "model": {"norm": "batch"}}]
+  })");
+  for (const auto& s : sets) apply_override(doc, s);
+  return resolve_config(doc);
+}
+
+using Panel = void (*)(const LabState&, const ViewOptions&);
+constexpr Panel kPanels[] = {panel_figure1, panel_percentiles, panel_histograms, panel_over_time, panel_health, panel_affine};
+
+// Draws every panel (and the whole lab) on `lab`'s state; returns the plots drawn per panel.
+std::vector<int> draw_all(HeadlessUi& ui, LabSession& lab, ViewOptions v) {
+  std::vector<int> plots;
+  const auto s = lab.state();
+  for (Panel p : kPanels) {
+    ui.frame([&] { p(*s, v); }, v);
+    plots.push_back(static_cast<int>(ui.plots().frame_plots.size()));
+  }
+  ui.lab_frame(lab, v);
+  v.dark = true;
+  v.presentation = true;
+  v.show_help = true;
+  ui.lab_frame(lab, v);
+  return plots;
+}
+
+TEST(UiPanels, EmptyHistory) {
+  HeadlessUi ui;
+  LabSession lab(spiral_twins(), false);
+  lab.wait_idle();  // the step-0 snapshot only
+  const auto plots = draw_all(ui, lab, {});
+  EXPECT_EQ(plots[0], 5);  // accuracy, loss, two typical units, histogram
+}
+
+TEST(UiPanels, LiveHistoryFillsEveryPlot) {
+  HeadlessUi ui;
+  LabSession lab(spiral_twins(), false);
+  lab.step(300);
+  lab.wait_idle();
+  const auto plots = draw_all(ui, lab, {});
+  EXPECT_EQ(plots, (std::vector<int>{5, 4, 6, 4, 6, 8}));
+  const auto s = lab.state();
+  for (Panel p : kPanels) {
+    ui.frame([&] { p(*s, ViewOptions{}); });
+    for (const auto& r : ui.plots().frame_plots) {
+      if (p == panel_affine && r.title.find("layer") != std::string::npos && !r.has_data) continue;  // no BN in "plain"
+      EXPECT_TRUE(r.has_data) << r.title;
+    }
+  }
+}
+
+TEST(UiPanels, DivergedNetworkIsMarked) {
+  HeadlessUi ui;
+  LabSession lab(spiral_twins({"networks.0.optim.lr=90", "model.activation=linear", "model.init_std=3"}), false);
+  lab.step(200);
+  lab.wait_idle();
+  ASSERT_GE(lab.state()->history.networks()[0].diverged_at, 1);
+  const auto plots = draw_all(ui, lab, {});
+  EXPECT_EQ(plots[0], 5);
+  EXPECT_NE(divergence_note(*lab.state(), 0).find("diverged at step"), std::string::npos);
+  EXPECT_TRUE(divergence_note(*lab.state(), 1).empty());
+}
+
+// Presses a key for one frame (GLFW key codes index io.KeysDown, as the GLFW backend does).
+void press(HeadlessUi& ui, LabSession& lab, ViewOptions& v, int key) {
+  ImGui::GetIO().KeysDown[key] = true;
+  ui.lab_frame(lab, v);
+  ImGui::GetIO().KeysDown[key] = false;
+  ui.lab_frame(lab, v);
+}
+
+void type(HeadlessUi& ui, LabSession& lab, ViewOptions& v, char c) {
+  ImGui::GetIO().AddInputCharacter(static_cast<unsigned>(c));
+  ui.lab_frame(lab, v);
+}
+
+TEST(UiKeyboard, ShortcutsChangeState) {
+  HeadlessUi ui;
+  LabSession lab(spiral_twins(), false);
+  ViewOptions v;
+  ui.lab_frame(lab, v);
+  press(ui, lab, v, keys::kS);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 1);
+
+  press(ui, lab, v, keys::kB);  // BN on every layer of the selected network (0, "plain")
+  EXPECT_EQ(lab.desired().networks[0].model.norm, (std::vector<Norm>{Norm::Batch, Norm::Batch}));
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->active.networks[0].model.norm[1], Norm::Batch);
+  press(ui, lab, v, keys::kB);
+  EXPECT_EQ(lab.desired().networks[0].model.norm[0], Norm::None);
+
+  press(ui, lab, v, keys::kR);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 0);
+
+  press(ui, lab, v, keys::kH);
+  EXPECT_FALSE(v.show_controls);
+  press(ui, lab, v, keys::kF);
+  EXPECT_TRUE(v.fullscreen);
+  press(ui, lab, v, keys::kF1);
+  EXPECT_TRUE(v.show_help);
+  type(ui, lab, v, '?');
+  EXPECT_FALSE(v.show_help);
+  const int size = v.font_size;
+  type(ui, lab, v, '+');
+  EXPECT_EQ(v.font_size, size + 1);
+  type(ui, lab, v, '-');
+  type(ui, lab, v, '-');
+  EXPECT_EQ(v.font_size, size - 1);
+
+  press(ui, lab, v, keys::kSpace);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!lab.state()->playing && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(lab.state()->playing);
+  press(ui, lab, v, keys::kSpace);
+  lab.wait_idle();
+  EXPECT_FALSE(lab.state()->playing);
+}
+
+TEST(UiViewOptions, JsonRoundTripAndBadValues) {
+  ViewOptions v;
+  v.dark = true;
+  v.font_size = 4;
+  v.tab = LabTab::Health;
+  v.heatmap_tap = 2;
+  const ViewOptions w = view_options_from_json(to_json(v));
+  EXPECT_TRUE(w.dark);
+  EXPECT_EQ(w.font_size, 4);
+  EXPECT_EQ(w.tab, LabTab::Health);
+  EXPECT_EQ(w.heatmap_tap, 2);
+  const ViewOptions bad = view_options_from_json(nlohmann::json::parse(R"({"font_size": 99, "tab": "x", "heatmap_tap": -4})"));
+  EXPECT_EQ(bad.font_size, kFontSizeCount - 1);
+  EXPECT_EQ(bad.tab, LabTab::Figure1);
+  EXPECT_EQ(bad.heatmap_tap, 0);
+  EXPECT_FALSE(view_options_from_json(nlohmann::json::array()).dark);
+}
+
+}  // namespace
+}  // namespace bnlab

@@ -1,0 +1,149 @@
+// lab_view.cpp — one frame of the lab: layout, tabs, shortcuts, and the help overlay.
+//
+// [SECTION] Shortcuts
+// [SECTION] Help overlay
+// [SECTION] Frame
+
+#include "ui/lab_view.h"
+
+#include "ui/panel_common.h"
+
+namespace bnlab {
+
+namespace {
+
+constexpr const char* kTabNames[] = {"Figure 1", "Percentiles", "Histograms", "Over time", "Health", "γ, β, running stats"};
+constexpr const char* kTabTips[] = {
+    "The paper's Figure 1, live: test accuracy, train loss, and the 15/50/85th percentiles of one sigmoid's input in "
+    "the last hidden layer, per network.",
+    "The percentile bands of every layer (or its typical unit) over training.",
+    "The latest distribution of each layer's three taps, with the saturating regions shaded.",
+    "Each layer's distribution over training as a heatmap.",
+    "Saturation, gradient norm and update-to-weight ratio per layer over training.",
+    "γ, β and BN's running mean and variance per unit."};
+static_assert(sizeof kTabNames / sizeof kTabNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
+
+// B: BatchNorm on every layer of the selected network, or off when any layer has it.
+void toggle_bn(LabSession& lab, int net) {
+  RunConfig d = lab.desired();
+  if (net < 0 || net >= static_cast<int>(d.networks.size())) return;
+  auto& norm = d.networks[net].model.norm;
+  const bool has_bn = std::any_of(norm.begin(), norm.end(), [](Norm n) { return n == Norm::Batch; });
+  std::fill(norm.begin(), norm.end(), has_bn ? Norm::None : Norm::Batch);
+  lab.configure(d);
+}
+
+}  // namespace
+
+// [SECTION] Shortcuts
+
+void handle_shortcuts(LabSession& lab, ViewOptions& v) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
+  if (ImGui::IsKeyPressed(keys::kSpace, false)) lab.toggle_playing();
+  if (ImGui::IsKeyPressed(keys::kS)) lab.step(1);  // held down: repeats, stepping on
+  if (ImGui::IsKeyPressed(keys::kR, false)) lab.reset();
+  if (ImGui::IsKeyPressed(keys::kB, false)) toggle_bn(lab, v.selected_net);
+  if (ImGui::IsKeyPressed(keys::kF, false)) v.fullscreen = !v.fullscreen;
+  if (ImGui::IsKeyPressed(keys::kH, false)) v.show_controls = !v.show_controls;
+  if (ImGui::IsKeyPressed(keys::kF1, false)) v.show_help = !v.show_help;
+  // +, − and ? are read as typed characters, so they work on any keyboard layout.
+  for (ImWchar c : io.InputQueueCharacters) {
+    if (c == '+' || c == '=') v.font_size = std::min(v.font_size + 1, kFontSizeCount - 1);
+    if (c == '-' || c == 0x2212) v.font_size = std::max(v.font_size - 1, 0);
+    if (c == '?') v.show_help = !v.show_help;
+  }
+}
+
+// [SECTION] Help overlay
+
+void panel_help(ViewOptions& v) {
+  if (!v.show_help) return;
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.5f),
+                          ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowBgAlpha(0.97f);
+  if (ImGui::Begin("Keyboard and what you see (F1 or ? to close)", &v.show_help,
+                   ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
+    constexpr const char* kKeys[][2] = {{"Space", "play / pause"},
+                                        {"S", "pause and train one step"},
+                                        {"R", "reset to the identical initial weights"},
+                                        {"B", "BatchNorm on/off in every layer of the selected network"},
+                                        {"F", "fullscreen"},
+                                        {"+ / −", "larger / smaller text"},
+                                        {"H", "hide / show the controls"},
+                                        {"F1 or ?", "this help"}};
+    if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
+      for (const auto& k : kKeys) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(k[0]);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(k[1]);
+      }
+      ImGui::EndTable();
+    }
+    ImGui::Separator();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
+    ImGui::TextUnformatted(
+        "Each network has one colour in every view. The default lesson is Ioffe & Szegedy (2015), Figure 1: "
+        "two identical sigmoid networks on MNIST from the same initial weights and batches, one without and one "
+        "with Batch Normalization. Watch the percentiles of one unit's input: without BN they drift and spread as "
+        "the layers below learn (internal covariate shift); with BN they stay put. Shaded regions mark where the "
+        "sigmoid saturates and its gradient vanishes. Drag the learning rate up until the plain network diverges.");
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::End();
+}
+
+// [SECTION] Frame
+
+void draw_lab(LabSession& lab, ViewOptions& v) {
+  handle_shortcuts(lab, v);
+  const std::shared_ptr<const LabState> state = lab.state();  // kept alive for the whole frame
+  const LabState& s = *state;
+
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  ImGui::Begin("bnlab", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);  // the app clears to WindowBg
+  if (v.show_controls) {
+    ImGui::BeginChild("controls", ImVec2(ImGui::GetFontSize() * 21, 0), true);
+    panel_controls(lab, s, v);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  }
+  ImGui::BeginChild("views", ImVec2(0, 0), false);
+  if (!s.ready) {
+    ImGui::TextWrapped("%s", s.error.empty() ? "Loading data and building the networks…" : s.error.c_str());
+  } else if (ImGui::BeginTabBar("tabs")) {
+    for (int t = 0; t < static_cast<int>(LabTab::Count); ++t) {
+      // Selecting the persisted tab once: the flag is only passed while it differs from ImGui's own.
+      const bool open = ImGui::BeginTabItem(kTabNames[t], nullptr,
+                                            static_cast<int>(v.tab) == t && ImGui::GetFrameCount() <= 2 ? ImGuiTabItemFlags_SetSelected : 0);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kTabTips[t]);
+      if (!open) continue;
+      v.tab = static_cast<LabTab>(t);
+      ImGui::BeginChild("tab", ImVec2(0, 0), false);
+      switch (v.tab) {
+        case LabTab::Figure1: panel_figure1(s, v); break;
+        case LabTab::Percentiles: panel_percentiles(s, v); break;
+        case LabTab::Histograms: panel_histograms(s, v); break;
+        case LabTab::OverTime: panel_over_time(s, v); break;
+        case LabTab::Health: panel_health(s, v); break;
+        case LabTab::Affine: panel_affine(s, v); break;
+        case LabTab::Count: break;
+      }
+      ImGui::EndChild();
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+  ImGui::End();
+  panel_help(v);
+}
+
+}  // namespace bnlab

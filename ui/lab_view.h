@@ -1,0 +1,87 @@
+// lab_view.h — the live lab's window contents: view options, panels, shortcuts, theme and fonts.
+//
+// [SECTION] View options (everything the UI owns)
+// [SECTION] Fonts and theme
+// [SECTION] Drawing a frame
+// [SECTION] Panels (one file each: ui/panel_*.cpp)
+//
+// The UI reads the LabSession's published state every frame and sends it commands; the only state
+// it keeps is ViewOptions. Nothing here touches the window system: the app (app/gui.cpp) owns the
+// GLFW window and applies the requests ViewOptions carries (fullscreen).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+#include <nlohmann/json.hpp>
+
+#include "core/lab_session.h"
+
+namespace bnlab {
+
+// [SECTION] View options (everything the UI owns)
+
+enum class LabTab : int { Figure1, Percentiles, Histograms, OverTime, Health, Affine, Count };
+
+struct ViewOptions {
+  bool dark = false;          // false: the light high-contrast theme (projectors)
+  bool presentation = false;  // large text and thicker lines for a room
+  int font_size = 2;          // index into kFontSizes
+  bool show_controls = true;  // H
+  bool show_help = false;     // F1 or ?
+  bool fullscreen = false;    // F; the app applies it
+  LabTab tab = LabTab::Figure1;
+  int selected_net = 0;       // B toggles BN on this network
+  bool unit_percentiles = false;  // Percentiles tab: the typical unit instead of the whole layer
+  int heatmap_tap = 1;        // Over time tab: which tap (Tap)
+  float loss_smoothing = 0.9f;  // exponential smoothing of the train loss, 0 = raw only
+};
+
+nlohmann::json to_json(const ViewOptions& v);
+// Missing or malformed keys keep their defaults (a hand-edited file never stops the app).
+ViewOptions view_options_from_json(const nlohmann::json& j);
+
+// [SECTION] Fonts and theme
+
+// Font pixel sizes loaded into the atlas; + and − step through them, presentation adds two.
+constexpr float kFontSizes[] = {13, 16, 19, 23, 28, 34, 42};
+constexpr int kFontSizeCount = static_cast<int>(sizeof kFontSizes / sizeof kFontSizes[0]);
+constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";  // fonts-dejavu-core
+
+// Loads DejaVu Sans at every size (× dpi_scale for HiDPI) with the Greek and math glyphs the
+// labels use (γ β σ μ ε − ≤ …). Returns an empty string, or a message saying why ImGui's built-in
+// bitmap font is used instead (the font package is missing).
+std::string load_fonts(ImFontAtlas* atlas, float dpi_scale);
+// The font, colours and sizes for `v` (call before ImGui::NewFrame).
+void apply_view(const ViewOptions& v, float dpi_scale);
+// Each network's colour, the same in every view; readable on the current theme.
+ImU32 network_color(int net, const ViewOptions& v, float alpha = 1.f);
+// Lines are thicker in presentation mode.
+float line_width(const ViewOptions& v);
+
+// [SECTION] Drawing a frame
+
+// The whole window: controls on the left, views on the right, help on top. Call between
+// ImGui::NewFrame and ImGui::Render, after plot::NewFrame.
+void draw_lab(LabSession& lab, ViewOptions& v);
+// Keyboard shortcuts (Space S R B F + − H F1 ?), ignored while a text field has focus.
+void handle_shortcuts(LabSession& lab, ViewOptions& v);
+
+// GLFW's key codes: the GLFW backend indexes io.KeysDown with them. The app checks they match.
+namespace keys {
+constexpr int kSpace = 32, kB = 66, kF = 70, kH = 72, kR = 82, kS = 83, kF1 = 290;
+}
+
+// [SECTION] Panels (one file each: ui/panel_*.cpp)
+
+void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v);
+void panel_figure1(const LabState& s, const ViewOptions& v);
+void panel_percentiles(const LabState& s, const ViewOptions& v);
+void panel_histograms(const LabState& s, const ViewOptions& v);
+void panel_over_time(const LabState& s, const ViewOptions& v);
+void panel_health(const LabState& s, const ViewOptions& v);
+void panel_affine(const LabState& s, const ViewOptions& v);
+void panel_help(ViewOptions& v);
+
+}  // namespace bnlab

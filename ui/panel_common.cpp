@@ -1,0 +1,129 @@
+// panel_common.cpp — helpers shared by the panels.
+
+#include "ui/panel_common.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace bnlab {
+
+ImVec2 grid_cell(int cols, int rows, float min_height) {
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const float w = (avail.x - st.ItemSpacing.x * static_cast<float>(cols - 1)) / static_cast<float>(std::max(1, cols));
+  const float h = (avail.y - st.ItemSpacing.y * static_cast<float>(rows - 1)) / static_cast<float>(std::max(1, rows));
+  return ImVec2(std::floor(std::max(w, 120.f)), std::floor(std::max(h, min_height)));
+}
+
+void plot_series(const char* label, const Series& s, ImU32 color, float width) {
+  plot::PlotLine(label, s.x(), s.mean(), s.size(), color, width);
+}
+
+void plot_series_band(const char* label, const Series& lo, const Series& hi, ImU32 color) {
+  plot::PlotBand(label, lo.x(), lo.mean(), hi.mean(), std::min(lo.size(), hi.size()), color);
+}
+
+void plot_percentile_bands(const std::array<Series, 5>& pct, ImU32 color, const ViewOptions& v) {
+  const ImVec4 c = ImGui::ColorConvertU32ToFloat4(color);
+  auto alpha = [&](float a) { return ImGui::ColorConvertFloat4ToU32(ImVec4(c.x, c.y, c.z, a)); };
+  // Three bands that do not overlap (2–15, 15–85, 85–98) rather than two that do: the same
+  // picture with every pixel filled once.
+  plot_series_band("2nd-98th", pct[0], pct[1], alpha(0.15f));
+  plot_series_band("2nd-98th", pct[3], pct[4], alpha(0.15f));
+  plot_series_band("15th-85th", pct[1], pct[3], alpha(0.45f));
+  plot_series("median", pct[2], color, line_width(v));
+}
+
+void shared_percentile_range(const LabState& s, int layer, bool unit, double* lo, double* hi) {
+  *lo = INFINITY;
+  *hi = -INFINITY;
+  for (const NetworkHistory& n : s.history.networks()) {
+    if (layer >= static_cast<int>(n.layers.size())) continue;
+    const auto& pct = unit ? n.layers[layer].unit_pct : n.layers[layer].pct;
+    for (int i = 0; i < pct[0].size(); ++i)
+      if (std::isfinite(pct[0].lo()[i])) *lo = std::min(*lo, static_cast<double>(pct[0].lo()[i]));
+    for (int i = 0; i < pct[4].size(); ++i)
+      if (std::isfinite(pct[4].hi()[i])) *hi = std::max(*hi, static_cast<double>(pct[4].hi()[i]));
+  }
+  if (!(*hi > *lo)) {
+    *lo = plot::kAuto;
+    *hi = plot::kAuto;
+    return;
+  }
+  const double pad = 0.06 * (*hi - *lo);
+  *lo -= pad;
+  *hi += pad;
+}
+
+void plot_histogram(const char* label, const Histogram& h, ImU32 color, std::vector<float>* shares, int slot, int slots) {
+  if (h.counts.empty()) return;
+  double total = static_cast<double>(h.underflow) + h.overflow;
+  for (uint32_t c : h.counts) total += c;
+  shares->resize(h.counts.size());
+  for (size_t b = 0; b < shares->size(); ++b) (*shares)[b] = total > 0 ? static_cast<float>(h.counts[b] / total) : 0.f;
+  const double w = (h.hi - h.lo) / static_cast<double>(h.counts.size());
+  plot::PlotBars(label, h.lo, w, shares->data(), static_cast<int>(shares->size()), color, slot, slots);
+}
+
+void plot_saturating_regions(Activation act, int tap) {
+  double span[4];
+  if (!saturating_spans(act, tap, span)) return;
+  const ImU32 shade = IM_COL32(220, 40, 40, 30);  // a faint warning red, on either theme
+  char label[64];
+  std::snprintf(label, sizeof label, tap == kTapOutput ? "saturates (< %.2g or > %.2g)" : "saturates (|x| > %.2g)",
+                tap == kTapOutput ? span[1] : span[2], span[2]);
+  plot::PlotShadeX(label, span[0], span[1], shade);
+  plot::PlotShadeX(label, span[2], span[3], shade);
+}
+
+void plot_divergence_markers(const LabState& s, const ViewOptions& v) {
+  const auto& nets = s.history.networks();
+  for (size_t n = 0; n < nets.size() && n < s.active.networks.size(); ++n) {
+    if (nets[n].diverged_at < 0) continue;
+    const std::string caption = s.active.networks[n].name + " diverged at step " + std::to_string(nets[n].diverged_at);
+    plot::PlotMarkerX(caption.c_str(), static_cast<double>(nets[n].diverged_at), network_color(static_cast<int>(n), v));
+  }
+}
+
+std::string divergence_note(const LabState& s, int net) {
+  const auto& nets = s.history.networks();
+  if (net >= static_cast<int>(nets.size()) || nets[net].diverged_at < 0) return {};
+  return "diverged at step " + std::to_string(nets[net].diverged_at) + " (last healthy snapshot: step " +
+         std::to_string(nets[net].latest_step) + ")";
+}
+
+bool saturating_spans(Activation act, int tap, double span[4]) {
+  if (tap == kTapPreNorm) return false;
+  const bool out = tap == kTapOutput;
+  switch (act) {
+    case Activation::Sigmoid: {
+      // σ(x) within 0.02 of 0 or 1 ⇔ |x| > ln(0.98/0.02) ≈ 3.89.
+      const double x = std::log(0.98 / 0.02);
+      span[0] = out ? 0 : -10;
+      span[1] = out ? 0.02 : -x;
+      span[2] = out ? 0.98 : x;
+      span[3] = out ? 1 : 10;
+      return true;
+    }
+    case Activation::Tanh: {
+      const double x = std::atanh(0.97);  // ≈ 2.09
+      span[0] = out ? -1 : -10;
+      span[1] = out ? -0.97 : -x;
+      span[2] = out ? 0.97 : x;
+      span[3] = out ? 1 : 10;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+std::string layer_label(const NetworkConfig& n, int layer) {
+  const Norm norm = layer < static_cast<int>(n.model.norm.size()) ? n.model.norm[layer] : Norm::None;
+  const char* kind = norm == Norm::Batch ? ", BN" : norm == Norm::Layer ? ", LN" : "";
+  return "layer " + std::to_string(layer + 1) + " of " + std::to_string(n.model.hidden.size()) + " (" +
+         std::to_string(n.model.hidden[layer]) + " " + to_string(n.model.activation) + kind + ")";
+}
+
+}  // namespace bnlab

@@ -1,0 +1,48 @@
+// panel_common.h — what several panels draw the same way: series as lines and bands, divergence
+// marks, grids of plots, the saturating regions of an activation.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/lab_session.h"
+#include "ui/lab_view.h"
+#include "ui/plot.h"
+
+namespace bnlab {
+
+// The size of one cell in a grid of `cols` × `rows` plots filling the space left in the window.
+ImVec2 grid_cell(int cols, int rows, float min_height);
+
+// A series' bucket means as a line.
+void plot_series(const char* label, const Series& s, ImU32 color, float width);
+// The band between two series measured together (same x), e.g. the 15th and 85th percentiles.
+void plot_series_band(const char* label, const Series& lo, const Series& hi, ImU32 color);
+// The paper's Figure 1b/c bands from the 2/15/50/85/98th percentile series: 15–85 shaded, 2–98
+// faint, the median as a line; the legend names them once.
+void plot_percentile_bands(const std::array<Series, 5>& pct, ImU32 color, const ViewOptions& v);
+// The y range that holds the 2nd–98th percentiles of every network's layer (or typical unit), so
+// side-by-side plots share a scale and drift can be compared by eye.
+void shared_percentile_range(const LabState& s, int layer, bool unit, double* lo, double* hi);
+// A snapshot's histogram as bars of the share of values per bin; `shares` receives the bar
+// heights and must live until EndPlot.
+// Networks side by side: this one takes slot `slot` of `slots` in every bin.
+void plot_histogram(const char* label, const Histogram& h, ImU32 color, std::vector<float>* shares, int slot, int slots);
+// The activation's saturating regions shaded on a histogram of `tap`, labelled "saturates".
+void plot_saturating_regions(Activation act, int tap);
+// "baseline diverged at step N" on a plot over steps, for every diverged network.
+void plot_divergence_markers(const LabState& s, const ViewOptions& v);
+// The same as one line of text, for plots of one moment (histograms, per-unit values); empty
+// when the network is healthy.
+std::string divergence_note(const LabState& s, int net);
+
+// Where `act` saturates on `tap`'s axis, as two spans (lo0, hi0) and (lo1, hi1); false when it
+// never does (ReLU, linear, or the pre-normalization tap, whose scale is arbitrary). Matches
+// saturation_definition() in core/stats.h.
+bool saturating_spans(Activation act, int tap, double span[4]);
+
+// The layer's label: "layer 2 of 3 (100 units, BN)".
+std::string layer_label(const NetworkConfig& n, int layer);
+
+}  // namespace bnlab

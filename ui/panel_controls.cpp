@@ -1,0 +1,360 @@
+// panel_controls.cpp — the side panel: transport (play, step, reset), speed, the run's settings,
+// each network's settings, and the view's options. Every control has a tooltip saying what it
+// does and whether it applies live or at the next reset.
+//
+// [SECTION] Helpers
+// [SECTION] Transport and status
+// [SECTION] Run settings
+// [SECTION] Networks
+// [SECTION] View
+
+#include <cmath>
+
+#include "ui/panel_common.h"
+
+#include <imgui_stdlib.h>  // after imgui.h, which it needs
+
+namespace bnlab {
+
+namespace {
+
+// [SECTION] Helpers
+
+void tip(const char* text) {
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
+// A logarithmic slider over a double setting; true when changed.
+bool log_slider(const char* label, double* value, float lo, float hi, const char* format) {
+  float f = static_cast<float>(*value);
+  if (!ImGui::SliderFloat(label, &f, lo, hi, format, ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp)) return false;
+  *value = f;
+  return true;
+}
+
+bool slider_double(const char* label, double* value, float lo, float hi, const char* format) {
+  float f = static_cast<float>(*value);
+  if (!ImGui::SliderFloat(label, &f, lo, hi, format, ImGuiSliderFlags_AlwaysClamp)) return false;
+  *value = f;
+  return true;
+}
+
+template <typename E>
+bool enum_combo(const char* label, E* value, std::initializer_list<E> options) {
+  bool changed = false;
+  if (ImGui::BeginCombo(label, to_string(*value))) {
+    for (E o : options)
+      if (ImGui::Selectable(to_string(o), o == *value)) {
+        *value = o;
+        changed = true;
+      }
+    ImGui::EndCombo();
+  }
+  return changed;
+}
+
+std::string with_thousands(int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+// [SECTION] Transport and status
+
+void transport(LabSession& lab, const LabState& s) {
+  const float w = ImGui::GetContentRegionAvail().x;
+  const float sp = ImGui::GetStyle().ItemSpacing.x;
+  if (ImGui::Button(s.playing ? "❚❚ Pause" : "▶ Play", ImVec2((w - 2 * sp) * 0.4f, 0))) lab.toggle_playing();
+  tip("Start or stop training (Space). Training runs on its own thread: the window never waits for it.");
+  ImGui::SameLine();
+  if (ImGui::Button("Step 1", ImVec2((w - 2 * sp) * 0.3f, 0))) lab.step(1);
+  tip("Pause and train exactly one mini-batch (S).");
+  ImGui::SameLine();
+  if (ImGui::Button("Step 100", ImVec2((w - 2 * sp) * 0.3f, 0))) lab.step(100);
+  tip("Pause and train exactly 100 mini-batches.");
+  if (ImGui::Button("Reset", ImVec2((w - sp) * 0.5f, 0))) lab.reset();
+  tip("Start every network again from the identical initial weights and data order (R). Applies settings "
+      "that wait for a reset.");
+  ImGui::SameLine();
+  if (ImGui::Button("New seed", ImVec2((w - sp) * 0.5f, 0))) lab.new_seed();
+  tip("Reset with the next random seed: new initial weights (still shared by the twins) and a new data order.");
+
+  ImGui::Text("step %s", with_thousands(s.step).c_str());
+  ImGui::SameLine();
+  if (s.playing) ImGui::TextDisabled("· %s steps/s", with_thousands(static_cast<int64_t>(s.steps_per_second)).c_str());
+  else ImGui::TextDisabled("· paused");
+  ImGui::TextDisabled("backend: %s", s.backend.empty() ? "none" : s.backend.c_str());
+  if (!s.backend_why.empty()) tip(s.backend_why.c_str());
+  else tip("The training engine. The CPU reference is chosen explicitly or when no faster GPU is available.");
+  if (!s.data_description.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::TextWrapped("data: %s", s.data_description.c_str());
+    ImGui::PopStyleColor();
+  }
+
+  bool unlimited = s.speed_limit <= 0;
+  if (ImGui::Checkbox("As fast as possible", &unlimited)) lab.set_speed_limit(unlimited ? 0 : 100);
+  tip("Train at full speed, or limit the steps per second to watch the early steps slowly.");
+  if (!unlimited) {
+    float limit = static_cast<float>(s.speed_limit);
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::SliderFloat("##speed", &limit, 1, 5000, "%.0f steps/s", ImGuiSliderFlags_Logarithmic)) lab.set_speed_limit(limit);
+    tip("Training speed limit, in steps per second.");
+  }
+}
+
+// [SECTION] Run settings
+
+bool run_settings(RunConfig& d) {
+  bool changed = false;
+  if (ImGui::CollapsingHeader("Training (live)", ImGuiTreeNodeFlags_DefaultOpen)) {
+    double lr = d.networks[0].optim.lr;
+    if (log_slider("learning rate", &lr, 1e-4f, 10.f, "%.4g")) {
+      for (auto& n : d.networks) n.optim.lr = lr;
+      changed = true;
+    }
+    tip("SGD learning rate of every network (log scale, 1e-4 to 10); each network's own slider is below. "
+        "Applies at once. Drag it up until the network without BN diverges.");
+    int batch = d.batch;
+    if (ImGui::SliderInt("batch size", &batch, 1, 512, "%d", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp)) {
+      d.batch = batch;
+      changed = true;
+    }
+    tip("Examples per mini-batch, shared by all networks (BN needs at least 2). Applies at once; the data order "
+        "starts a new epoch. Small batches make BN's statistics noisy (Wu & He 2018).");
+    double momentum = d.networks[0].optim.momentum;
+    if (slider_double("momentum", &momentum, 0.f, 0.99f, "%.2f")) {
+      for (auto& n : d.networks) n.optim.momentum = momentum;
+      changed = true;
+    }
+    tip("Heavy-ball momentum of every network (0 = plain SGD, as in the paper). Applies at once.");
+  }
+  if (ImGui::CollapsingHeader("Model and data (reset to apply)")) {
+    changed |= enum_combo("dataset", &d.data.kind, {DataKind::Mnist, DataKind::FashionMnist, DataKind::Spiral, DataKind::Blobs});
+    tip("mnist: 10,000 real digits shipped with bnlab. fashion-mnist: Debian's dataset-fashion-mnist. spiral, "
+        "blobs: synthetic 2-D sets. Applies at the next reset.");
+    NetworkConfig& n0 = d.networks[0];
+    int layers = static_cast<int>(n0.model.hidden.size());
+    int width = n0.model.hidden.empty() ? 100 : n0.model.hidden[0];
+    bool shape = ImGui::SliderInt("hidden layers", &layers, 1, 6, "%d", ImGuiSliderFlags_AlwaysClamp);
+    tip("Number of hidden layers of every network. Applies at the next reset.");
+    shape |= ImGui::SliderInt("width", &width, 2, 512, "%d units", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
+    tip("Units per hidden layer. Applies at the next reset.");
+    if (shape) {
+      for (auto& n : d.networks) {
+        n.model.hidden.assign(layers, width);
+        n.model.norm.resize(layers, n.model.norm.empty() ? Norm::None : n.model.norm.back());
+      }
+      changed = true;
+    }
+    Activation act = n0.model.activation;
+    if (enum_combo("activation", &act, {Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::Linear})) {
+      for (auto& n : d.networks) n.model.activation = act;
+      changed = true;
+    }
+    tip("The nonlinearity of every hidden layer. The paper's experiment uses sigmoid, which saturates. Applies at "
+        "the next reset.");
+    Init init = n0.model.init;
+    if (enum_combo("initialization", &init, {Init::Gaussian, Init::Xavier, Init::He})) {
+      for (auto& n : d.networks) n.model.init = init;
+      changed = true;
+    }
+    tip("How weights start: Gaussian with σ below, Xavier/Glorot or He. Twins always start from the same weights. "
+        "Applies at the next reset.");
+    if (init == Init::Gaussian) {
+      double sigma = n0.model.init_std;
+      if (log_slider("init σ", &sigma, 0.001f, 10.f, "%.3g")) {
+        for (auto& n : d.networks) n.model.init_std = sigma;
+        changed = true;
+      }
+      tip("Standard deviation of the initial weights. The paper-fig1 lesson uses 0.1; 1 saturates the sigmoids from "
+          "the start. Applies at the next reset.");
+    }
+    changed |= enum_combo("BN at evaluation", &d.eval_stats, {EvalStats::Running, EvalStats::Batch});
+    tip("Test accuracy with BN's running statistics (eval mode, Algorithm 2) or each test batch's own statistics "
+        "(a model left in train mode). Applies at the next reset.");
+  }
+  return changed;
+}
+
+// [SECTION] Networks
+
+const char* norm_short(Norm n) { return n == Norm::Batch ? "BN" : n == Norm::Layer ? "LN" : "none"; }
+
+// One network's settings; returns what the user asked for with the buttons.
+enum class NetAction { None, Duplicate, Remove };
+
+NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int i, ViewOptions& v, bool* changed) {
+  NetworkConfig& n = d.networks[i];
+  NetAction action = NetAction::None;
+  ImGui::PushID(i);
+  ImGui::PushStyleColor(ImGuiCol_Text, network_color(i, v));
+  const std::string header = "■ " + n.name + (v.selected_net == i ? "  (selected)" : "") + "###net";
+  const bool open = ImGui::CollapsingHeader(header.c_str(), i < 2 ? ImGuiTreeNodeFlags_DefaultOpen : 0);
+  ImGui::PopStyleColor();
+  tip("This network's settings. Its colour is the same in every view.");
+  if (open) {
+    if (ImGui::RadioButton("selected", v.selected_net == i)) v.selected_net = i;
+    tip("The network B toggles BatchNorm on.");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::InputText("##name", &n.name)) *changed = true;
+    tip("Rename (letters, digits, - _ .). Applies at once.");
+    *changed |= log_slider("lr", &n.optim.lr, 1e-4f, 10.f, "%.4g");
+    tip("This network's learning rate (log scale). Applies at once.");
+
+    // Normalization per layer.
+    ImGui::TextUnformatted("normalization:");
+    tip("Per hidden layer: none, BatchNorm (Ioffe & Szegedy) or LayerNorm (Ba et al.). Applies at once; weights are "
+        "kept, a layer gaining BN starts γ=1, β=0 with fresh running statistics.");
+    for (size_t l = 0; l < n.model.norm.size(); ++l) {
+      ImGui::SameLine();
+      const std::string label = "L" + std::to_string(l + 1) + " " + norm_short(n.model.norm[l]);
+      if (ImGui::Button(label.c_str())) {
+        const Norm next = n.model.norm[l] == Norm::None ? Norm::Batch : n.model.norm[l] == Norm::Batch ? Norm::Layer : Norm::None;
+        n.model.norm[l] = next;
+        *changed = true;
+      }
+      tip("Click to cycle none → BN → LN for this layer.");
+    }
+    bool any_norm = false;
+    for (Norm k : n.model.norm) any_norm |= k != Norm::None;
+    if (any_norm) {
+      bool pinned = !n.bn.learn_affine;
+      if (ImGui::Checkbox("pin γ and β", &pinned)) {
+        n.bn.learn_affine = !pinned;
+        *changed = true;
+      }
+      tip("Pinned: γ and β stay at the values below instead of being learned — BN then only standardizes. "
+          "Applies at once.");
+      if (pinned) {
+        *changed |= slider_double("γ", &n.bn.gamma, 0.f, 5.f, "%.2f");
+        tip("The pinned scale γ of every normalized unit.");
+        *changed |= slider_double("β", &n.bn.beta, -5.f, 5.f, "%.2f");
+        tip("The pinned shift β of every normalized unit.");
+      }
+      // Per-layer γ/β: set every unit of one layer at once (they keep learning unless pinned).
+      const auto& nets = s.history.networks();
+      if (i < static_cast<int>(nets.size()) && ImGui::TreeNode("γ, β per layer")) {
+        const auto& units = nets[i].units;
+        for (size_t l = 0; l < units.size(); ++l) {
+          if (units[l].gamma.empty()) continue;
+          for (int which = 0; which < 2; ++which) {
+            const std::vector<float>& vals = which ? units[l].beta : units[l].gamma;
+            float mean = 0;
+            for (float x : vals) mean += x;
+            mean /= static_cast<float>(vals.size());
+            const std::string label = std::string(which ? "β" : "γ") + " layer " + std::to_string(l + 1);
+            if (ImGui::SliderFloat(label.c_str(), &mean, which ? -5.f : 0.f, 5.f, "%.2f"))
+              lab.set_affine(i, static_cast<int>(l), which == 1, mean);
+            tip("Sets this parameter of every unit of the layer to the value (shown: the current mean over units). "
+                "Learned parameters keep learning from there.");
+          }
+        }
+        ImGui::TreePop();
+      }
+      if (ImGui::TreeNode("BN momentum and ε")) {
+        *changed |= slider_double("BN momentum", &n.bn.momentum, 0.f, 1.f, "%.3f");
+        tip("Running statistics: running = (1 − m)·running + m·batch (PyTorch's convention, default 0.1). "
+            "Applies at once.");
+        *changed |= log_slider("ε", &n.bn.eps, 1e-8f, 1.f, "%.0e");
+        tip("ε in x̂ = (x − μ)/√(σ² + ε). Applies at once.");
+        ImGui::TreePop();
+      }
+    }
+    if (ImGui::Button("Duplicate")) action = NetAction::Duplicate;
+    tip("Add a copy of this network (e.g. to try another learning rate). Restarts every network from its initial "
+        "weights so the comparison stays fair.");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(d.networks.size() < 2);
+    if (ImGui::Button("Remove")) action = NetAction::Remove;
+    ImGui::EndDisabled();
+    tip("Remove this network. Restarts the others from their initial weights.");
+    const std::string note = divergence_note(s, i);
+    if (!note.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(200, 30, 30, 255));
+      ImGui::TextWrapped("%s — change a setting (e.g. a lower learning rate) to train it again, or reset.", note.c_str());
+      ImGui::PopStyleColor();
+    }
+  }
+  ImGui::PopID();
+  return action;
+}
+
+// [SECTION] View
+
+void view_settings(ViewOptions& v) {
+  if (!ImGui::CollapsingHeader("View")) return;
+  ImGui::Checkbox("dark theme", &v.dark);
+  tip("Light high-contrast theme for projectors, or a dark one.");
+  ImGui::SameLine();
+  ImGui::Checkbox("presentation", &v.presentation);
+  tip("Large text and thick lines for a room.");
+  ImGui::SliderInt("text size", &v.font_size, 0, kFontSizeCount - 1, "%d", ImGuiSliderFlags_AlwaysClamp);
+  tip("Also + and − on the keyboard.");
+  ImGui::SliderFloat("loss smoothing", &v.loss_smoothing, 0.f, 0.995f, "%.3f");
+  tip("Exponential smoothing of the bold train-loss line (0 = none). The faint line is every step.");
+  ImGui::Checkbox("percentiles of the typical unit", &v.unit_percentiles);
+  tip("Percentiles tab: follow one unit of each layer (as the paper's Figure 1b/c) instead of all units.");
+  const char* taps[] = {"x before normalization", "nonlinearity input", "activation output"};
+  ImGui::Combo("heatmap of", &v.heatmap_tap, taps, kTapCount);
+  tip("Which tap the Over time tab shows.");
+  if (ImGui::Button("Keyboard help (F1)")) v.show_help = true;
+}
+
+}  // namespace
+
+void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v) {
+  ImGui::TextUnformatted("bnlab");
+  ImGui::SameLine();
+  ImGui::TextDisabled("— Batch Normalization, live");
+  transport(lab, s);
+
+  if (!s.needs_reset.empty()) {
+    ImGui::Separator();
+    ImGui::PushStyleColor(ImGuiCol_Text, v.dark ? IM_COL32(255, 200, 80, 255) : IM_COL32(150, 80, 0, 255));
+    ImGui::TextWrapped("Waiting for a reset:");
+    for (const auto& r : s.needs_reset) ImGui::BulletText("%s", r.c_str());
+    ImGui::PopStyleColor();
+    if (ImGui::Button("Reset now to apply")) lab.reset();
+    tip("These settings change the network's shape or data, so every network restarts from initial weights.");
+  }
+  if (!s.error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, v.dark ? IM_COL32(255, 110, 110, 255) : IM_COL32(190, 0, 0, 255));
+    ImGui::TextWrapped("%s", s.error.c_str());
+    ImGui::PopStyleColor();
+  }
+  ImGui::Separator();
+
+  RunConfig d = lab.desired();
+  if (d.networks.empty()) return;
+  bool changed = run_settings(d);
+  int duplicate = -1, remove = -1;
+  for (int i = 0; i < static_cast<int>(d.networks.size()); ++i) {
+    const NetAction a = network_settings(lab, s, d, i, v, &changed);
+    if (a == NetAction::Duplicate) duplicate = i;
+    if (a == NetAction::Remove) remove = i;
+  }
+  if (ImGui::Button("+ Add network") && d.networks.size() < 16) duplicate = static_cast<int>(d.networks.size()) - 1;
+  tip("Add a network (a copy of the last one). Restarts every network from its initial weights.");
+  view_settings(v);
+
+  if (duplicate >= 0) {
+    NetworkConfig copy = d.networks[duplicate];
+    copy.name += "-" + std::to_string(d.networks.size() + 1);
+    d.networks.insert(d.networks.begin() + duplicate + 1, copy);
+  } else if (remove >= 0) {
+    d.networks.erase(d.networks.begin() + remove);
+    v.selected_net = std::min(v.selected_net, static_cast<int>(d.networks.size()) - 1);
+  }
+  if (changed || duplicate >= 0 || remove >= 0) lab.configure(d);
+  if (duplicate >= 0 || remove >= 0) lab.reset();
+}
+
+}  // namespace bnlab

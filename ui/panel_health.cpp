@@ -1,0 +1,63 @@
+// panel_health.cpp — how each layer fares over training: saturation (%), gradient norm ‖∂ℓ/∂W‖
+// (log scale) and the update-to-weight ratio log10(‖ΔW‖/‖W‖) (about −3 is the classic healthy
+// value). Rows are metrics, columns layers; networks overlaid.
+
+#include <cmath>
+
+#include "ui/panel_common.h"
+
+namespace bnlab {
+
+namespace {
+
+enum Metric { kSaturation, kGradNorm, kUpdateRatio, kMetricCount };
+constexpr const char* kTitles[] = {"saturated units (%)", "gradient norm ‖∂ℓ/∂W‖", "update ratio log10(‖ΔW‖/‖W‖)"};
+constexpr const char* kYLabels[] = {"% of values", "norm (log scale)", "log10 ratio"};
+
+// A metric's series transformed for display: percent, raw, log10. (buckets)
+std::vector<float> metric_values(const LayerHistory& h, int metric) {
+  const Series& s = metric == kSaturation ? h.saturation : metric == kGradNorm ? h.grad_norm : h.update_ratio;
+  std::vector<float> out(s.mean(), s.mean() + s.size());
+  for (float& y : out) {
+    if (metric == kSaturation) y *= 100.f;
+    if (metric == kUpdateRatio) y = y > 0 ? std::log10(y) : kNaN;
+  }
+  return out;
+}
+
+}  // namespace
+
+void panel_health(const LabState& s, const ViewOptions& v) {
+  const auto& nets = s.history.networks();
+  if (nets.empty()) return;
+  const Activation act = s.active.networks[0].model.activation;
+  ImGui::TextDisabled("Saturation: %s.", saturation_definition(act));
+  int layers = 0;
+  for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
+  const ImVec2 cell = grid_cell(layers, kMetricCount, 150);
+  for (int m = 0; m < kMetricCount; ++m) {
+    for (int l = 0; l < layers; ++l) {
+      if (l) ImGui::SameLine();
+      const std::string title = "layer " + std::to_string(l + 1) + ": " + kTitles[m];
+      plot::Spec spec;
+      spec.title = title.c_str();
+      spec.x_label = "training step";
+      spec.y_label = kYLabels[m];
+      spec.y_log = m == kGradNorm;
+      if (m == kSaturation) spec.y_min = 0;
+      if (!plot::BeginPlot(("##health" + std::to_string(m) + "_" + std::to_string(l)).c_str(), spec, cell)) continue;
+      std::vector<std::vector<float>> values(nets.size());  // (networks, buckets); alive until EndPlot
+      for (size_t n = 0; n < nets.size(); ++n) {
+        if (l >= static_cast<int>(nets[n].layers.size())) continue;
+        values[n] = metric_values(nets[n].layers[l], m);
+        const Series& x = nets[n].layers[l].saturation;  // every metric is measured at the same steps
+        plot::PlotLine(s.active.networks[n].name.c_str(), x.x(), values[n].data(), static_cast<int>(values[n].size()),
+                       network_color(static_cast<int>(n), v), line_width(v));
+      }
+      plot_divergence_markers(s, v);
+      plot::EndPlot();
+    }
+  }
+}
+
+}  // namespace bnlab

@@ -1,0 +1,57 @@
+// panel_histograms.cpp — the latest snapshot's histograms of the three taps of every layer: the
+// pre-normalization input x, the nonlinearity's input (after BN and γ/β) and the activation's
+// output; networks overlaid, the activation's saturating regions shaded.
+
+#include "ui/panel_common.h"
+
+namespace bnlab {
+
+namespace {
+
+const char* tap_title(int tap) {
+  switch (tap) {
+    case kTapPreNorm: return "x = Wu (+b), before normalization";
+    case kTapNonlinIn: return "nonlinearity input (after BN, γ, β)";
+    default: return "activation output";
+  }
+}
+
+}  // namespace
+
+void panel_histograms(const LabState& s, const ViewOptions& v) {
+  const auto& nets = s.history.networks();
+  if (nets.empty()) return;
+  std::string notes;
+  for (size_t n = 0; n < nets.size(); ++n) {
+    const std::string d = divergence_note(s, static_cast<int>(n));
+    if (!d.empty()) notes += "   " + s.active.networks[n].name + " " + d;
+  }
+  ImGui::TextDisabled("Share of the probe set's values per bin, at step %lld (the latest snapshot).%s",
+                      static_cast<long long>(nets[0].latest_step), notes.c_str());
+  int layers = 0;
+  for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
+  const ImVec2 cell = grid_cell(kTapCount, layers, 150);
+  const Activation act = s.active.networks[0].model.activation;
+  for (int l = 0; l < layers; ++l) {
+    for (int t = 0; t < kTapCount; ++t) {
+      if (t) ImGui::SameLine();
+      const std::string title = "layer " + std::to_string(l + 1) + ": " + tap_title(t);
+      plot::Spec spec;
+      spec.title = title.c_str();
+      spec.x_label = t == kTapOutput ? "activation" : "value";
+      spec.y_label = "share";
+      spec.x_is_step = false;
+      if (!plot::BeginPlot(("##hist" + std::to_string(l) + "_" + std::to_string(t)).c_str(), spec, cell)) continue;
+      plot_saturating_regions(act, t);
+      std::vector<std::vector<float>> shares(nets.size());  // (networks, bins); alive until EndPlot
+      for (size_t n = 0; n < nets.size(); ++n) {
+        if (l >= static_cast<int>(nets[n].latest.layers.size())) continue;
+        plot_histogram(s.active.networks[n].name.c_str(), nets[n].latest.layers[l].hist[t], network_color(static_cast<int>(n), v),
+                       &shares[n], static_cast<int>(n), static_cast<int>(nets.size()));
+      }
+      plot::EndPlot();
+    }
+  }
+}
+
+}  // namespace bnlab

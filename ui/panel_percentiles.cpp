@@ -1,0 +1,45 @@
+// panel_percentiles.cpp — Figure 1b/c for every layer: the 2/15/50/85/98th percentiles of the
+// nonlinearity input over training, for the whole layer or its typical unit. Rows are layers,
+// columns networks; each row shares one scale so networks compare by eye.
+
+#include "ui/panel_common.h"
+
+namespace bnlab {
+
+void panel_percentiles(const LabState& s, const ViewOptions& v) {
+  const auto& nets = s.history.networks();
+  if (nets.empty()) return;
+  ImGui::TextDisabled("Percentiles of the nonlinearity input over training, on the probe set (%s). Toggle with the "
+                      "\"typical unit\" option in the side panel.",
+                      v.unit_percentiles ? "the typical unit" : "all units of the layer");
+  int layers = 0;
+  for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
+  const ImVec2 cell = grid_cell(static_cast<int>(nets.size()), layers, 160);
+  for (int l = 0; l < layers; ++l) {
+    double y0, y1;
+    shared_percentile_range(s, l, v.unit_percentiles, &y0, &y1);
+    for (size_t n = 0; n < nets.size(); ++n) {
+      if (n) ImGui::SameLine();
+      const NetworkConfig& cfg = s.active.networks[n];
+      if (l >= static_cast<int>(nets[n].layers.size())) {
+        ImGui::Dummy(cell);
+        continue;
+      }
+      const std::string title = cfg.name + ", " + layer_label(cfg, l) +
+                                (v.unit_percentiles ? ": unit " + std::to_string(s.active.stats.typical_unit) : ": all units");
+      plot::Spec spec;
+      spec.title = title.c_str();
+      spec.x_label = "training step";
+      spec.y_label = "nonlinearity input";
+      spec.y_min = y0;
+      spec.y_max = y1;
+      if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, cell)) continue;
+      const LayerHistory& h = nets[n].layers[l];
+      plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(static_cast<int>(n), v), v);
+      plot_divergence_markers(s, v);
+      plot::EndPlot();
+    }
+  }
+}
+
+}  // namespace bnlab

@@ -1,0 +1,628 @@
+// plot.cpp — the plot module (see plot.h).
+//
+// [SECTION] Context
+// [SECTION] Ticks
+// [SECTION] Axes: fitting data and mapping to pixels
+// [SECTION] Begin/End
+// [SECTION] Drawing items
+// [SECTION] Legend and hover readout
+// [SECTION] Recording items
+
+#include "ui/plot.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace bnlab::plot {
+
+namespace {
+
+Context* g_ctx = nullptr;  // the current context, as ImGui's own GImGui
+
+bool finite(double v) { return std::isfinite(v); }
+
+}  // namespace
+
+// [SECTION] Context
+
+Context* CreateContext() {
+  auto* c = new Context();
+  if (!g_ctx) g_ctx = c;
+  return c;
+}
+void DestroyContext(Context* ctx) {
+  if (g_ctx == ctx) g_ctx = nullptr;
+  delete ctx;
+}
+void SetCurrentContext(Context* ctx) { g_ctx = ctx; }
+Context* GetCurrentContext() { return g_ctx; }
+
+void NewFrame() {
+  g_ctx->frame_plots.clear();
+  g_ctx->hover = Hover{};
+}
+
+// [SECTION] Ticks
+
+std::vector<double> NiceTicks(double lo, double hi, int target) {
+  std::vector<double> ticks;
+  if (!(hi > lo) || !finite(lo) || !finite(hi)) return ticks;
+  const double raw = (hi - lo) / std::max(1, target);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double frac = raw / mag;
+  const double step = (frac < 1.5 ? 1 : frac < 3.5 ? 2 : frac < 7.5 ? 5 : 10) * mag;
+  // k·step rather than a running sum, so ticks carry no accumulated rounding.
+  for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; ++k) ticks.push_back(k == 0 ? 0.0 : k * step);
+  return ticks;
+}
+
+std::string FormatTick(double v, double spacing, bool is_step) {
+  char buf[32];
+  const double a = std::abs(v);
+  if (is_step && a >= 1e6) {
+    std::snprintf(buf, sizeof buf, spacing >= 1e6 ? "%.0fM" : "%.1fM", v / 1e6);
+  } else if (is_step && a >= 1e4) {
+    std::snprintf(buf, sizeof buf, spacing >= 1e3 ? "%.0fk" : "%.1fk", v / 1e3);
+  } else if (a != 0 && (a < 1e-4 || a >= 1e6)) {
+    std::snprintf(buf, sizeof buf, "%.0e", v);
+  } else {
+    // Enough decimals to tell neighbouring ticks apart.
+    const int decimals = spacing >= 1 ? 0 : std::min(6, static_cast<int>(std::ceil(-std::log10(spacing) - 1e-9)));
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  }
+  return buf;
+}
+
+// [SECTION] Axes: fitting data and mapping to pixels
+
+namespace {
+
+struct Range {
+  double lo = INFINITY, hi = -INFINITY;
+  void add(double v) {
+    if (!finite(v)) return;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  bool valid() const { return lo <= hi; }
+};
+
+// The data window of the plot being drawn; y in log10 units on a log axis.
+struct Axes {
+  double x0, x1, y0, y1;
+  bool y_log;
+  ImVec2 min, max;  // the data area in pixels
+  float px(double x) const { return min.x + static_cast<float>((x - x0) / (x1 - x0)) * (max.x - min.x); }
+  float py(double y) const {
+    const double t = y_log ? (y > 0 ? std::log10(y) : -INFINITY) : y;
+    return max.y - static_cast<float>((t - y0) / (y1 - y0)) * (max.y - min.y);
+  }
+  double x_at(float px_) const { return x0 + (px_ - min.x) / (max.x - min.x) * (x1 - x0); }
+  double y_at(float py_) const {
+    const double t = y0 + (max.y - py_) / (max.y - min.y) * (y1 - y0);
+    return y_log ? std::pow(10.0, t) : t;
+  }
+};
+
+void fit_y(Range& r, double v, bool log) { r.add(log ? (v > 0 ? std::log10(v) : NAN) : v); }
+
+// Fits the axes to the items, then applies the spec's fixed limits.
+Axes fit(const Context& c, ImVec2 min, ImVec2 max) {
+  Range x, y;
+  const bool log = c.spec.y_log;
+  for (const Item& it : c.items) {
+    switch (it.kind) {
+      case Item::Line:
+      case Item::Band:
+        for (int i = 0; i < it.count; ++i) {
+          const bool any = finite(it.ys[i]) || (it.hi && finite(it.hi[i]));
+          if (!any) continue;
+          x.add(it.xs[i]);
+          fit_y(y, it.ys[i], log);
+          if (it.hi) fit_y(y, it.hi[i], log);
+        }
+        break;
+      case Item::Bars:
+        x.add(it.a);
+        x.add(it.a + it.b * it.count);
+        for (int i = 0; i < it.count; ++i) fit_y(y, it.ys[i], log);
+        if (!log) y.add(0);
+        break;
+      case Item::Heatmap:
+        for (int i = 0; i < it.count; ++i) x.add(it.xs[i]);
+        fit_y(y, it.a, log);
+        fit_y(y, it.b, log);
+        break;
+      default:
+        break;
+    }
+  }
+  if (!x.valid()) x = {0, 1};
+  if (!y.valid()) y = {0, 1};
+  if (x.hi - x.lo < 1e-12) {
+    x.lo -= 1;
+    x.hi += 1;
+  }
+  if (y.hi - y.lo < 1e-12 * std::max(1.0, std::abs(y.hi))) {
+    const double pad = std::max(0.5, std::abs(y.hi) * 0.1);
+    y.lo -= pad;
+    y.hi += pad;
+  } else {
+    const double pad = 0.05 * (y.hi - y.lo);
+    y.lo -= pad;
+    y.hi += pad;
+  }
+  const Spec& s = c.spec;
+  Axes a{finite(s.x_min) ? s.x_min : x.lo, finite(s.x_max) ? s.x_max : x.hi,
+         finite(s.y_min) ? (log ? std::log10(s.y_min) : s.y_min) : y.lo,
+         finite(s.y_max) ? (log ? std::log10(s.y_max) : s.y_max) : y.hi, log, min, max};
+  if (!(a.x1 > a.x0)) a.x1 = a.x0 + 1;
+  if (!(a.y1 > a.y0)) a.y1 = a.y0 + 1;
+  return a;
+}
+
+ImU32 with_alpha(ImU32 c, float alpha) {
+  ImVec4 v = ImGui::ColorConvertU32ToFloat4(c);
+  v.w *= alpha;
+  return ImGui::ColorConvertFloat4ToU32(v);
+}
+
+// Text rotated a quarter turn counter-clockwise, centred on `centre` (the y-axis label). ImGui
+// draws text only horizontally, so the glyph quads are drawn and then their vertices rotated.
+void add_vertical_text(ImDrawList* dl, ImVec2 centre, ImU32 col, const char* text) {
+  const ImVec2 size = ImGui::CalcTextSize(text);
+  const int first = dl->VtxBuffer.Size;
+  dl->PushClipRectFullScreen();  // glyphs are placed horizontally first: do not cull them
+  dl->AddText(ImVec2(centre.x - size.x * 0.5f, centre.y - size.y * 0.5f), col, text);
+  dl->PopClipRect();
+  for (int i = first; i < dl->VtxBuffer.Size; ++i) {
+    ImVec2& p = dl->VtxBuffer[i].pos;
+    const float dx = p.x - centre.x, dy = p.y - centre.y;
+    p = ImVec2(centre.x + dy, centre.y - dx);
+  }
+}
+
+void dashed_vline(ImDrawList* dl, float x, float y0, float y1, ImU32 col, float thickness) {
+  const float dash = 6.f * thickness;
+  for (float y = y0; y < y1; y += 2 * dash) dl->AddLine(ImVec2(x, y), ImVec2(x, std::min(y + dash, y1)), col, thickness);
+}
+
+}  // namespace
+
+// [SECTION] Begin/End
+
+bool BeginPlot(const char* id, const Spec& spec, ImVec2 size) {
+  Context& c = *g_ctx;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (size.x <= 0) size.x = std::max(avail.x + size.x, 50.f);
+  if (size.y <= 0) size.y = std::max(avail.y + size.y, 50.f);
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton(id, size);
+  if (!ImGui::IsItemVisible()) return false;
+  c.spec = spec;
+  c.frame_min = p;
+  c.frame_max = ImVec2(p.x + size.x, p.y + size.y);
+  c.hovered = ImGui::IsItemHovered();
+  c.items.clear();
+  return true;
+}
+
+namespace {
+
+// [SECTION] Drawing items
+
+// A line through finite points, reduced to at most one vertical min/max segment per pixel column
+// (first, min, max, last of the column, in that order, so the line still joins its neighbours).
+// NaN breaks the line.
+void draw_line(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec2>& pts) {
+  const double* xs = it.xs;
+  // Only the visible stretch, plus one point either side so the line reaches the edges.
+  int i0 = static_cast<int>(std::lower_bound(xs, xs + it.count, ax.x0) - xs) - 1;
+  int i1 = static_cast<int>(std::upper_bound(xs, xs + it.count, ax.x1) - xs) + 1;
+  i0 = std::max(i0, 0);
+  i1 = std::min(i1, it.count);
+  pts.clear();
+  auto flush = [&] {
+    if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), it.color, 0, it.thickness);
+    else if (pts.size() == 1) dl->AddCircleFilled(pts[0], it.thickness * 1.5f, it.color);
+    pts.clear();
+  };
+  float col_x = -INFINITY, first = 0, lo = 0, hi = 0, last = 0;
+  int col_n = 0;
+  auto emit_column = [&] {
+    if (col_n == 0) return;
+    pts.push_back(ImVec2(col_x, first));
+    if (col_n > 1) {
+      // Vertical extent of the column, drawn in the order that keeps the path monotone-ish.
+      if (first <= last) {
+        pts.push_back(ImVec2(col_x, lo));
+        pts.push_back(ImVec2(col_x, hi));
+      } else {
+        pts.push_back(ImVec2(col_x, hi));
+        pts.push_back(ImVec2(col_x, lo));
+      }
+      pts.push_back(ImVec2(col_x, last));
+    }
+    col_n = 0;
+  };
+  for (int i = i0; i < i1; ++i) {
+    const float y = it.ys[i];
+    if (!std::isfinite(y) || (ax.y_log && y <= 0)) {
+      emit_column();
+      flush();
+      continue;
+    }
+    const float x = ax.px(xs[i]), py = ax.py(y);
+    const float column = std::floor(x);
+    if (col_n && column == col_x) {
+      lo = std::min(lo, py);
+      hi = std::max(hi, py);
+      last = py;
+      ++col_n;
+    } else {
+      emit_column();
+      col_x = column;
+      first = lo = hi = last = py;
+      col_n = 1;
+    }
+  }
+  emit_column();
+  flush();
+}
+
+// A band as trapezoids between neighbouring points, reduced per pixel column like lines.
+void draw_band(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec2>& pts) {
+  // pts holds (x, top) and the bottom in a second half: (columns) each.
+  std::vector<float> bottom;
+  pts.clear();
+  const ImDrawListFlags flags = dl->Flags;
+  dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;  // anti-aliased fringes would show seams between quads
+  auto flush = [&] {
+    for (size_t k = 1; k < pts.size(); ++k)
+      dl->AddQuadFilled(ImVec2(pts[k - 1].x, pts[k - 1].y), ImVec2(pts[k].x, pts[k].y), ImVec2(pts[k].x, bottom[k]),
+                        ImVec2(pts[k - 1].x, bottom[k - 1]), it.color);
+    if (pts.size() == 1)
+      dl->AddRectFilled(ImVec2(pts[0].x - 1.5f, pts[0].y), ImVec2(pts[0].x + 1.5f, bottom[0]), it.color);
+    pts.clear();
+    bottom.clear();
+  };
+  for (int i = 0; i < it.count; ++i) {
+    const float l = it.ys[i], h = it.hi[i];
+    if (!std::isfinite(l) || !std::isfinite(h) || (ax.y_log && l <= 0)) {
+      flush();
+      continue;
+    }
+    const float x = std::floor(ax.px(it.xs[i])), top = ax.py(h), bot = ax.py(l);
+    if (!pts.empty() && pts.back().x == x) {
+      pts.back().y = std::min(pts.back().y, top);
+      bottom.back() = std::max(bottom.back(), bot);
+    } else {
+      pts.push_back(ImVec2(x, top));
+      bottom.push_back(bot);
+    }
+  }
+  flush();
+  dl->Flags = flags;
+}
+
+void draw_bars(ImDrawList* dl, const Axes& ax, const Item& it) {
+  const float base = ax.y_log ? ax.max.y : ax.py(0);
+  for (int i = 0; i < it.count; ++i) {
+    if (!std::isfinite(it.ys[i]) || it.ys[i] == 0) continue;
+    const double slot = static_cast<double>(it.rows) / it.vmax, next = (it.rows + 1.0) / it.vmax;
+    const float x0 = ax.px(it.a + it.b * (i + slot)), x1 = ax.px(it.a + it.b * (i + next));
+    const float y = ax.py(it.ys[i]);
+    dl->AddRectFilled(ImVec2(x0, std::min(y, base)), ImVec2(std::max(x1 - 1.f, x0 + 1.f), std::max(y, base)), it.color);
+  }
+}
+
+// Cells with the same colour level in a column merge into one rectangle, and empty cells are not
+// drawn: a sparse histogram over time costs a few rectangles per column.
+void draw_heatmap(ImDrawList* dl, const Axes& ax, const Item& it) {
+  constexpr int kLevels = 48;
+  const float cell_h = static_cast<float>((it.b - it.a) / it.rows);
+  for (int c = 0; c < it.count; ++c) {
+    const double left = c > 0 ? 0.5 * (it.xs[c - 1] + it.xs[c]) : it.xs[c] - (it.count > 1 ? 0.5 * (it.xs[1] - it.xs[0]) : 0.5);
+    const double right = c + 1 < it.count ? 0.5 * (it.xs[c] + it.xs[c + 1]) : it.xs[c] + (it.count > 1 ? 0.5 * (it.xs[c] - it.xs[c - 1]) : 0.5);
+    const float x0 = ax.px(left), x1 = std::max(ax.px(right), x0 + 1.f);
+    if (x1 < ax.min.x || x0 > ax.max.x) continue;
+    const float* col = it.ys + static_cast<size_t>(c) * it.rows;
+    int r = 0;
+    while (r < it.rows) {
+      const float v = std::isfinite(col[r]) ? col[r] : 0.f;
+      const int level = std::min(kLevels, static_cast<int>(std::ceil(std::sqrt(std::max(0.f, v) / it.vmax) * kLevels)));
+      int end = r + 1;
+      while (end < it.rows) {
+        const float w = std::isfinite(col[end]) ? col[end] : 0.f;
+        if (std::min(kLevels, static_cast<int>(std::ceil(std::sqrt(std::max(0.f, w) / it.vmax) * kLevels))) != level) break;
+        ++end;
+      }
+      if (level > 0) {
+        const float y_bottom = ax.py(it.a + cell_h * r), y_top = ax.py(it.a + cell_h * end);
+        dl->AddRectFilled(ImVec2(x0, y_top), ImVec2(x1, y_bottom), with_alpha(it.color, static_cast<float>(level) / kLevels));
+      }
+      r = end;
+    }
+  }
+}
+
+// [SECTION] Legend and hover readout
+
+void draw_legend(ImDrawList* dl, const Context& c, const Axes& ax) {
+  if (c.spec.legend == Legend::Off) return;
+  std::vector<const Item*> entries;
+  for (const Item& it : c.items) {
+    if (it.kind == Item::Marker || it.kind == Item::Message || it.label.empty() || it.label.rfind("##", 0) == 0) continue;
+    if (std::none_of(entries.begin(), entries.end(), [&](const Item* e) { return e->label == it.label; }))
+      entries.push_back(&it);
+  }
+  if (entries.empty()) return;
+  const float fs = ImGui::GetFontSize(), pad = fs * 0.35f, swatch = fs * 0.8f;
+  float w = 0;
+  for (const Item* e : entries) w = std::max(w, ImGui::CalcTextSize(e->label.c_str()).x);
+  const ImVec2 size(w + swatch + 3 * pad, entries.size() * (fs + pad) + pad);
+  ImVec2 p(ax.max.x - size.x - pad, ax.min.y + pad);
+  if (c.spec.legend == Legend::TopLeft) p.x = ax.min.x + pad;
+  if (c.spec.legend == Legend::BottomRight) p.y = ax.max.y - size.y - pad;
+  const ImGuiStyle& st = ImGui::GetStyle();
+  dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), ImGui::GetColorU32(ImGuiCol_PopupBg, 0.85f), st.FrameRounding);
+  dl->AddRect(p, ImVec2(p.x + size.x, p.y + size.y), ImGui::GetColorU32(ImGuiCol_Border), st.FrameRounding);
+  float y = p.y + pad;
+  for (const Item* e : entries) {
+    ImVec4 v = ImGui::ColorConvertU32ToFloat4(e->color);
+    v.w = std::clamp(v.w * 1.6f, 0.3f, 1.f);  // faint bands and shades still get a visible swatch
+    const ImU32 col = ImGui::ColorConvertFloat4ToU32(v);
+    dl->AddRectFilled(ImVec2(p.x + pad, y + (fs - swatch) * 0.5f), ImVec2(p.x + pad + swatch, y + (fs + swatch) * 0.5f), col, 2.f);
+    dl->AddText(ImVec2(p.x + 2 * pad + swatch, y), ImGui::GetColorU32(ImGuiCol_Text), e->label.c_str());
+    y += fs + pad;
+  }
+}
+
+// Index of the point whose x is nearest to x (xs sorted), or −1.
+int nearest(const double* xs, int n, double x) {
+  if (n == 0) return -1;
+  const int i = static_cast<int>(std::lower_bound(xs, xs + n, x) - xs);
+  if (i == 0) return 0;
+  if (i == n) return n - 1;
+  return x - xs[i - 1] <= xs[i] - x ? i - 1 : i;
+}
+
+void hover_readout(ImDrawList* dl, Context& c, const Axes& ax) {
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  if (!c.hovered || m.x < ax.min.x || m.x > ax.max.x || m.y < ax.min.y || m.y > ax.max.y) return;
+  Hover h;
+  h.active = true;
+  h.plot = c.spec.title;
+  h.x = ax.x_at(m.x);
+  h.y = ax.y_at(m.y);
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  dl->AddLine(ImVec2(m.x, ax.min.y), ImVec2(m.x, ax.max.y), with_alpha(text, 0.4f), 1.f);
+  for (const Item& it : c.items) {
+    if (it.label.empty() || it.label.rfind("##", 0) == 0) continue;
+    HoverValue v;
+    v.label = it.label;
+    if (it.kind == Item::Line || it.kind == Item::Band) {
+      const int i = nearest(it.xs, it.count, h.x);
+      if (i < 0 || !std::isfinite(it.ys[i])) continue;
+      v.value = it.ys[i];
+      if (it.kind == Item::Band) {
+        v.band = true;
+        v.value_hi = it.hi[i];
+        // Bands sharing a label (2–15 and 85–98 of one "2nd-98th") read as one span.
+        const auto same = std::find_if(h.values.begin(), h.values.end(), [&](const HoverValue& o) { return o.band && o.label == v.label; });
+        if (same != h.values.end()) {
+          same->value = std::min(same->value, v.value);
+          same->value_hi = std::max(same->value_hi, v.value_hi);
+          continue;
+        }
+      } else {
+        dl->AddCircleFilled(ImVec2(ax.px(it.xs[i]), ax.py(it.ys[i])), it.thickness * 2.2f, it.color);
+      }
+    } else if (it.kind == Item::Bars) {
+      const int i = static_cast<int>(std::floor((h.x - it.a) / it.b));
+      if (i < 0 || i >= it.count) continue;
+      v.value = it.ys[i];
+    } else if (it.kind == Item::Heatmap) {
+      const int col = nearest(it.xs, it.count, h.x);
+      const int row = static_cast<int>(std::floor((h.y - it.a) / (it.b - it.a) * it.rows));
+      if (col < 0 || row < 0 || row >= it.rows) continue;
+      v.value = it.ys[static_cast<size_t>(col) * it.rows + row];
+    } else {
+      continue;
+    }
+    h.values.push_back(v);
+  }
+  ImGui::BeginTooltip();
+  if (c.spec.x_is_step) ImGui::Text("%s %.0f", c.spec.x_label, std::round(h.x));
+  else ImGui::Text("%s %.4g", c.spec.x_label, h.x);
+  for (size_t k = 0; k < h.values.size(); ++k) {
+    const HoverValue& v = h.values[k];
+    const ImU32 col = [&] {
+      for (const Item& it : c.items)
+        if (it.label == v.label) return it.color;
+      return text;
+    }();
+    ImGui::ColorButton(("##sw" + std::to_string(k)).c_str(), ImGui::ColorConvertU32ToFloat4(col | IM_COL32_A_MASK),
+                       ImGuiColorEditFlags_NoTooltip, ImVec2(ImGui::GetFontSize() * 0.8f, ImGui::GetFontSize() * 0.8f));
+    ImGui::SameLine();
+    if (v.band) ImGui::Text("%s: %.4g … %.4g", v.label.c_str(), v.value, v.value_hi);
+    else ImGui::Text("%s: %.4g", v.label.c_str(), v.value);
+  }
+  ImGui::EndTooltip();
+  c.hover = std::move(h);
+}
+
+}  // namespace
+
+void EndPlot() {
+  Context& c = *g_ctx;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float fs = ImGui::GetFontSize();
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  const ImU32 grid = with_alpha(text, 0.12f);
+
+  // Layout: title on top, x tick labels and x label below, y label and y tick labels on the left.
+  // The y tick labels' width depends on the axis, so fit once with a guess, then measure.
+  const bool has_x_label = c.spec.x_label && *c.spec.x_label;
+  const bool has_y_label = c.spec.y_label && *c.spec.y_label;
+  const float top = c.frame_min.y + fs * 1.5f;
+  const float bottom = c.frame_max.y - fs * (has_x_label ? 2.5f : 1.4f);
+  const float left_guess = c.frame_min.x + fs * (has_y_label ? 1.4f : 0.2f) + ImGui::CalcTextSize("-0.000").x;
+  const float right = c.frame_max.x - fs * 0.8f;
+  Axes ax = fit(c, ImVec2(left_guess, top), ImVec2(right, bottom));
+  const int y_target = std::max(2, static_cast<int>((bottom - top) / (fs * 2.6f)));
+  std::vector<double> yt = NiceTicks(ax.y0, ax.y1, y_target);
+  if (ax.y_log) {
+    // Decades only: whole powers of ten, at least one apart.
+    std::vector<double> decades;
+    for (double t = std::ceil(ax.y0); t <= ax.y1; t += std::max(1.0, std::ceil((ax.y1 - ax.y0) / y_target))) decades.push_back(t);
+    yt = decades;
+  }
+  const double y_spacing = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  std::vector<std::string> y_labels;
+  float label_w = 0;
+  for (double t : yt) {
+    y_labels.push_back(FormatTick(ax.y_log ? std::pow(10.0, t) : t, ax.y_log ? std::pow(10.0, t) : y_spacing, false));
+    label_w = std::max(label_w, ImGui::CalcTextSize(y_labels.back().c_str()).x);
+  }
+  ax.min.x = c.frame_min.x + (has_y_label ? fs * 1.4f : fs * 0.2f) + label_w + fs * 0.4f;
+
+  // Shaded spans and grid, then the data, clipped to the data area. The data area has no fill of
+  // its own (the window's background shows through): on a software rasterizer each layer of
+  // pixels costs frame time, and a border and grid frame it as well.
+  dl->PushClipRect(ax.min, ax.max, true);
+  for (const Item& it : c.items)
+    if (it.kind == Item::Shade) dl->AddRectFilled(ImVec2(ax.px(it.a), ax.min.y), ImVec2(ax.px(it.b), ax.max.y), it.color);
+  for (double t : yt) {
+    const float y = ax.max.y - static_cast<float>((t - ax.y0) / (ax.y1 - ax.y0)) * (ax.max.y - ax.min.y);
+    dl->AddLine(ImVec2(ax.min.x, y), ImVec2(ax.max.x, y), grid);
+  }
+  const int x_target = std::max(2, static_cast<int>((ax.max.x - ax.min.x) / (fs * 6.f)));
+  const std::vector<double> xt = NiceTicks(ax.x0, ax.x1, x_target);
+  for (double t : xt) dl->AddLine(ImVec2(ax.px(t), ax.min.y), ImVec2(ax.px(t), ax.max.y), grid);
+
+  PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false};
+  for (const Item& it : c.items) {
+    switch (it.kind) {
+      case Item::Heatmap: draw_heatmap(dl, ax, it); break;
+      case Item::Bars: draw_bars(dl, ax, it); break;
+      case Item::Band: draw_band(dl, ax, it, c.scratch); break;
+      default: break;
+    }
+  }
+  for (const Item& it : c.items)
+    if (it.kind == Item::Line) draw_line(dl, ax, it, c.scratch);
+  for (const Item& it : c.items) {
+    if (it.kind == Item::Line || it.kind == Item::Band || it.kind == Item::Bars || it.kind == Item::Heatmap)
+      for (int i = 0; i < it.count * (it.kind == Item::Heatmap ? it.rows : 1) && !rec.has_data; ++i)
+        rec.has_data = std::isfinite(it.ys[i]);
+    if (it.kind == Item::Marker) {
+      const float x = ax.px(it.a);
+      dashed_vline(dl, x, ax.min.y, ax.max.y, it.color, 2.f);
+      const ImVec2 size = ImGui::CalcTextSize(it.label.c_str());
+      const float tx = std::min(x + fs * 0.3f, ax.max.x - size.x - fs * 0.3f);
+      dl->AddRectFilled(ImVec2(tx - 2, ax.min.y + fs * 0.2f), ImVec2(tx + size.x + 2, ax.min.y + fs * 0.2f + size.y),
+                        ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
+      dl->AddText(ImVec2(tx, ax.min.y + fs * 0.2f), it.color, it.label.c_str());
+    }
+  }
+  for (const Item& it : c.items) {
+    if (it.kind != Item::Message) continue;
+    const ImVec2 size = ImGui::CalcTextSize(it.label.c_str());
+    dl->AddText(ImVec2((ax.min.x + ax.max.x - size.x) * 0.5f, (ax.min.y + ax.max.y - size.y) * 0.5f), with_alpha(text, 0.7f),
+                it.label.c_str());
+  }
+  draw_legend(dl, c, ax);
+  dl->PopClipRect();
+  dl->AddRect(ax.min, ax.max, with_alpha(text, 0.35f));
+
+  // Tick labels, title, axis labels.
+  for (size_t k = 0; k < yt.size(); ++k) {
+    const float y = ax.max.y - static_cast<float>((yt[k] - ax.y0) / (ax.y1 - ax.y0)) * (ax.max.y - ax.min.y);
+    const ImVec2 size = ImGui::CalcTextSize(y_labels[k].c_str());
+    dl->AddText(ImVec2(ax.min.x - size.x - fs * 0.3f, y - size.y * 0.5f), text, y_labels[k].c_str());
+  }
+  const double x_spacing = xt.size() > 1 ? xt[1] - xt[0] : 1;
+  for (double t : xt) {
+    const std::string s = FormatTick(t, x_spacing, c.spec.x_is_step);
+    const ImVec2 size = ImGui::CalcTextSize(s.c_str());
+    const float x = std::clamp(ax.px(t) - size.x * 0.5f, ax.min.x - size.x * 0.5f, c.frame_max.x - size.x);
+    dl->AddText(ImVec2(x, ax.max.y + fs * 0.15f), text, s.c_str());
+  }
+  const ImVec2 title = ImGui::CalcTextSize(c.spec.title);
+  dl->AddText(ImVec2((ax.min.x + ax.max.x - title.x) * 0.5f, c.frame_min.y + fs * 0.2f), text, c.spec.title);
+  if (has_x_label) {
+    const ImVec2 size = ImGui::CalcTextSize(c.spec.x_label);
+    dl->AddText(ImVec2((ax.min.x + ax.max.x - size.x) * 0.5f, ax.max.y + fs * 1.3f), with_alpha(text, 0.8f), c.spec.x_label);
+  }
+  if (has_y_label)
+    add_vertical_text(dl, ImVec2(c.frame_min.x + fs * 0.6f, (ax.min.y + ax.max.y) * 0.5f), with_alpha(text, 0.8f), c.spec.y_label);
+
+  hover_readout(dl, c, ax);
+  c.frame_plots.push_back(std::move(rec));
+  c.items.clear();
+}
+
+// [SECTION] Recording items
+
+namespace {
+Item& record(Item::Kind kind, const char* label, ImU32 color) {
+  Item it;
+  it.kind = kind;
+  it.label = label ? label : "";
+  it.color = color;
+  g_ctx->items.push_back(std::move(it));
+  return g_ctx->items.back();
+}
+}  // namespace
+
+void PlotLine(const char* label, const double* xs, const float* ys, int count, ImU32 color, float thickness) {
+  Item& it = record(Item::Line, label, color);
+  it.xs = xs;
+  it.ys = ys;
+  it.count = std::max(0, count);
+  it.thickness = thickness;
+}
+
+void PlotBand(const char* label, const double* xs, const float* lo, const float* hi, int count, ImU32 color) {
+  Item& it = record(Item::Band, label, color);
+  it.xs = xs;
+  it.ys = lo;
+  it.hi = hi;
+  it.count = std::max(0, count);
+}
+
+void PlotBars(const char* label, double x0, double width, const float* heights, int count, ImU32 color, int slot,
+              int slots) {
+  Item& it = record(Item::Bars, label, color);
+  it.a = x0;
+  it.b = width;
+  it.rows = std::clamp(slot, 0, std::max(1, slots) - 1);
+  it.vmax = static_cast<float>(std::max(1, slots));
+  it.ys = heights;
+  it.count = std::max(0, count);
+}
+
+void PlotHeatmap(const char* label, const float* values, int cols, int rows, const double* xs, double y0, double y1,
+                 ImU32 color, float vmax) {
+  Item& it = record(Item::Heatmap, label, color);
+  it.ys = values;
+  it.xs = xs;
+  it.count = rows > 0 ? std::max(0, cols) : 0;
+  it.rows = rows;
+  it.a = y0;
+  it.b = y1;
+  it.vmax = vmax > 0 ? vmax : 1.f;
+}
+
+void PlotMarkerX(const char* caption, double x, ImU32 color) { record(Item::Marker, caption, color).a = x; }
+
+void PlotShadeX(const char* label, double x0, double x1, ImU32 color) {
+  Item& it = record(Item::Shade, label, color);
+  it.a = x0;
+  it.b = x1;
+}
+
+void PlotMessage(const char* text) { record(Item::Message, text, 0); }
+
+}  // namespace bnlab::plot

@@ -1,0 +1,136 @@
+// plot.h — a small plotting module drawn on ImDrawList (ImPlot is not packaged in Debian).
+//
+// [SECTION] Context and the plot's description
+// [SECTION] Begin/End
+// [SECTION] Items
+//
+// Usage, as with ImGui windows — items go between a BeginPlot that returned true and EndPlot:
+//
+//   plot::Spec spec{"Test accuracy", "step", "accuracy"};
+//   if (plot::BeginPlot("##acc", spec, size)) {
+//     plot::PlotLine("bn", xs, ys, n, colour);
+//     plot::EndPlot();
+//   }
+//
+// Items are recorded, not drawn, until EndPlot: axes that fit their data are then known before
+// anything is drawn, so a plot is right in its first frame. Data pointers must stay valid until
+// EndPlot. Techniques (ideas only, no code) from ImPlot: "nice" ticks of 1, 2, 5 × 10^k; items
+// clipped to the plot rectangle; one legend entry per label, so a band and a line of the same
+// network share it; a hover readout found by binary search on x; and lines reduced to one
+// min/max segment per pixel column, so a million points cost what a plot's width costs.
+// Labels starting with "##" stay out of the legend and the readout.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+namespace bnlab::plot {
+
+constexpr double kAuto = std::numeric_limits<double>::quiet_NaN();
+
+// [SECTION] Context and the plot's description
+
+// What the last frames drew, for tests and the screenshot test.
+struct PlotRecord {
+  std::string title;
+  ImVec2 min, max;  // the data area in screen pixels
+  int items = 0;
+  bool has_data = false;  // at least one finite value was drawn
+};
+struct HoverValue {
+  std::string label;
+  double value = 0, value_hi = 0;  // bands: lo and hi
+  bool band = false;
+};
+struct Hover {
+  bool active = false;  // the mouse is over a plot's data area
+  std::string plot;     // its title
+  double x = 0, y = 0;  // the mouse in data coordinates
+  std::vector<HoverValue> values;  // per item under the cursor's x
+};
+
+enum class Legend { TopRight, TopLeft, BottomRight, Off };
+
+struct Spec {
+  const char* title = "";
+  const char* x_label = "";
+  const char* y_label = "";
+  bool y_log = false;                  // log10 axis; values ≤ 0 are left out
+  double x_min = kAuto, x_max = kAuto; // kAuto: fit the data
+  double y_min = kAuto, y_max = kAuto;
+  Legend legend = Legend::TopRight;
+  bool x_is_step = true;               // x tick labels as 20k, 1.5M
+};
+
+// One recorded item (internal to the module; kept here so the context owns them by value).
+struct Item {
+  enum Kind { Line, Band, Bars, Heatmap, Marker, Shade, Message } kind = Line;
+  std::string label;
+  ImU32 color = 0;
+  float thickness = 2.f;
+  const double* xs = nullptr;
+  const float* ys = nullptr;   // Line: values; Band: lo; Bars, Heatmap: values
+  const float* hi = nullptr;   // Band: hi
+  int count = 0;               // points, bars, or heatmap columns
+  int rows = 0;                // Heatmap: cells per column; Bars: this series' slot
+  double a = 0, b = 0;         // Bars: x0, width; Heatmap: y0, y1; Marker: x; Shade: x0, x1
+  float vmax = 1;              // Heatmap: the value of a full colour; Bars: number of slots
+};
+
+struct Context {
+  // Per frame (cleared by NewFrame): every plot drawn, in order.
+  std::vector<PlotRecord> frame_plots;
+  Hover hover;  // the readout of the last hovered plot this frame
+
+  // The plot being built between BeginPlot and EndPlot.
+  Spec spec;
+  ImVec2 frame_min, frame_max;  // the whole widget
+  bool hovered = false;
+  std::vector<Item> items;
+  std::vector<ImVec2> scratch;  // pixel points, reused between items
+};
+
+Context* CreateContext();
+void DestroyContext(Context* ctx);
+void SetCurrentContext(Context* ctx);
+Context* GetCurrentContext();
+// Starts a frame's records; call after ImGui::NewFrame.
+void NewFrame();
+
+// [SECTION] Begin/End
+
+// Returns false when the plot is scrolled out of view (then do not call EndPlot).
+bool BeginPlot(const char* id, const Spec& spec, ImVec2 size);
+void EndPlot();
+
+// [SECTION] Items
+
+void PlotLine(const char* label, const double* xs, const float* ys, int count, ImU32 color, float thickness = 2.f);
+// A filled band between lo and hi (percentile bands, min/max envelopes).
+void PlotBand(const char* label, const double* xs, const float* lo, const float* hi, int count, ImU32 color);
+// Bars of equal width: bar i covers [x0 + i·width, x0 + (i+1)·width) up to heights[i]. Several
+// series side by side: each takes one of `slots` equal parts of every bin (grouped bars).
+void PlotBars(const char* label, double x0, double width, const float* heights, int count, ImU32 color, int slot = 0,
+              int slots = 1);
+// A heatmap of columns: column c is centred at xs[c] and holds `rows` cells covering [y0, y1)
+// from the bottom; values (cols, rows) row-major; colours from transparent to `color` as the value
+// goes from 0 to vmax (square-root scale, so sparse tails stay visible).
+void PlotHeatmap(const char* label, const float* values, int cols, int rows, const double* xs, double y0, double y1,
+                 ImU32 color, float vmax);
+// A dashed vertical marker with a caption at the top (e.g. "diverged at step N").
+void PlotMarkerX(const char* caption, double x, ImU32 color);
+// A shaded span of x (e.g. where a sigmoid saturates); `label` goes in the legend.
+void PlotShadeX(const char* label, double x0, double x1, ImU32 color);
+// A message centred in the plot (e.g. "waiting for the first snapshot").
+void PlotMessage(const char* text);
+
+// Nice tick positions covering [lo, hi] with about `target` intervals: 1, 2 or 5 × 10^k apart.
+std::vector<double> NiceTicks(double lo, double hi, int target);
+// A tick label; steps as "20k", "1.5M".
+std::string FormatTick(double v, double spacing, bool is_step);
+
+}  // namespace bnlab::plot
