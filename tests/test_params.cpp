@@ -2,6 +2,8 @@
 // directories (.npy per tensor): bit-exact round trips and the refusals that name the tensor.
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -61,18 +63,6 @@ double sample_std(const std::vector<float>& v) {
   const double mean = sum / v.size();
   for (const float x : v) sq += (x - mean) * (x - mean);
   return std::sqrt(sq / v.size());
-}
-
-// The message `f` throws as std::runtime_error; fails the test if it does not throw.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
 }
 
 // [Init]
