@@ -15,5 +15,7 @@ struct RunArgs {
 int run_command(const RunArgs& args);
 // `bnlab presets`: one line per preset.
 int presets_command();
+// `bnlab bench`: steps/s of both backends on the paper network; a table and a CSV.
+int bench_command(int rounds, const std::string& csv);
 
 }  // namespace bnlab

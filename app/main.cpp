@@ -33,7 +33,14 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("presets", "List the built-in presets, one per line");
 
+  int bench_rounds = 3;
+  std::string bench_csv = "bench/results/gpu.csv";
+  CLI::App* cmd_bench = app.add_subcommand("bench", "Measure steps/s of the GPU and CPU backends on the paper network");
+  cmd_bench->add_option("--rounds", bench_rounds, "Rounds of every case; the median is reported")->check(CLI::PositiveNumber);
+  cmd_bench->add_option("--csv", bench_csv, "Where to write the figures as CSV");
+
   CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("bench")) return bnlab::bench_command(bench_rounds, bench_csv);
   if (app.got_subcommand("run")) return bnlab::run_command(run);
   if (app.got_subcommand("presets")) return bnlab::presets_command();
   return bnlab::gui_command(gui);
