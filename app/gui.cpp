@@ -137,6 +137,15 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, float sca
 
 // [SECTION] Benchmark report
 
+// --tab NAME: the tab's short name; -1 for an unknown one.
+int tab_from_name(const std::string& name) {
+  constexpr const char* kNames[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine"};
+  static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
+  for (int t = 0; t < static_cast<int>(LabTab::Count); ++t)
+    if (name == kNames[t]) return t;
+  return -1;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -172,6 +181,15 @@ int gui_command(const GuiArgs& args) {
   int width = 0, height = 0;
   if (!parse_size(args.size, &width, &height)) {
     std::cerr << "bnlab: --size " << args.size << ": expected WxH, e.g. 1600x900 (320x240 at least)\n";
+    return 2;
+  }
+  const int tab = args.tab.empty() ? -2 : tab_from_name(args.tab);
+  if (tab == -1) {
+    std::cerr << "bnlab: --tab " << args.tab << ": expected figure1, percentiles, histograms, over-time, health or affine\n";
+    return 2;
+  }
+  if (!args.theme.empty() && args.theme != "light" && args.theme != "dark") {
+    std::cerr << "bnlab: --theme " << args.theme << ": expected light or dark\n";
     return 2;
   }
   const bool scripted = !args.screenshot.empty() || args.bench_seconds > 0;
@@ -213,6 +231,9 @@ int gui_command(const GuiArgs& args) {
   io.IniFilename = ini.empty() ? nullptr : ini.c_str();
   ViewOptions view = ini.empty() ? ViewOptions{} : load_view(dir / "view.json");
   view.fullscreen = false;
+  if (tab >= 0) view.tab = static_cast<LabTab>(tab);
+  if (!args.theme.empty()) view.dark = args.theme == "dark";
+  if (args.presentation) view.presentation = true;
 
   float dpi = 1, dpi_y = 1;
   glfwGetWindowContentScale(window, &dpi, &dpi_y);

@@ -28,7 +28,8 @@ TEST(PlotTicks, NiceNumbers) {
 TEST(PlotTicks, Labels) {
   EXPECT_EQ(plot::FormatTick(20000, 10000, true), "20k");
   EXPECT_EQ(plot::FormatTick(1.5e6, 5e5, true), "1.5M");
-  EXPECT_EQ(plot::FormatTick(5000, 1000, true), "5000");
+  EXPECT_EQ(plot::FormatTick(5000, 1000, true), "5k");  // as its neighbour 10k is
+  EXPECT_EQ(plot::FormatTick(1500, 500, true), "1500");
   EXPECT_EQ(plot::FormatTick(0.4, 0.2, false), "0.4");
   EXPECT_EQ(plot::FormatTick(0.25, 0.05, false), "0.25");
   EXPECT_EQ(plot::FormatTick(-2, 1, false), "-2");

@@ -6,6 +6,8 @@
 
 #include <stb_image.h>
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +60,43 @@ TEST(UiWindow, ScreenshotHasContentInEveryPlot) {
     EXPECT_TRUE(p["has_data"].get<bool>()) << p["title"];
   }
   stbi_image_free(pixels);
+  fs::remove_all(dir);
+}
+
+// --tab opens each tab (for screenshots of every view): the plots drawn are that tab's, and every
+// one of them has data. An unknown tab name is an error, not a silent default.
+TEST(UiWindow, TabOptionOpensEachTab) {
+  if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0) GTEST_SKIP() << "xvfb-run is not installed";
+  const fs::path dir = fs::temp_directory_path() / ("bnlab_ui_tabs_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string log = (dir / "log.txt").string();
+  const std::string bad = "XDG_CONFIG_HOME=" + dir.string() + " " BNLAB_BINARY " --tab nonsense > " + log + " 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(bad.c_str())), 2);
+  // (tab, a word in the title of each of its plots, the number of plots with the default lesson)
+  const struct {
+    const char* tab;
+    const char* word;
+    size_t plots;
+  } kTabs[] = {{"percentiles", "layer", 6}, {"histograms", "layer", 9}, {"over-time", "layer", 6},
+               {"health", "layer", 9},      {"affine", "layer", 12}};
+  for (const auto& t : kTabs) {
+    const std::string png = (dir / (std::string(t.tab) + ".png")).string(), rects = (dir / "plots.json").string();
+    const std::string cmd = "XDG_CONFIG_HOME=" + dir.string() + " xvfb-run -a -s '-screen 0 1600x900x24' " BNLAB_BINARY
+                            " --screenshot " + png + " --frames 60 --tab " + t.tab + " --plot-rects " + rects + " > " + log +
+                            " 2>&1";
+    const int rc = std::system(cmd.c_str());
+    std::ifstream log_in(log);
+    const std::string output((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
+    if (rc != 0 && output.find("cannot open a window") != std::string::npos) GTEST_SKIP() << "Xvfb gave no OpenGL window";
+    ASSERT_EQ(rc, 0) << t.tab << ": " << output;
+    std::ifstream in(rects);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    EXPECT_EQ(j["plots"].size(), t.plots) << t.tab;
+    for (const auto& p : j["plots"]) {
+      EXPECT_NE(p["title"].get<std::string>().find(t.word), std::string::npos) << t.tab << ": " << p["title"];
+      EXPECT_TRUE(p["has_data"].get<bool>()) << t.tab << ": " << p["title"];
+    }
+  }
   fs::remove_all(dir);
 }
 

@@ -111,7 +111,9 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);  // the app clears to WindowBg
   if (v.show_controls) {
     ImGui::BeginChild("controls", ImVec2(ImGui::GetFontSize() * 21, 0), true);
+    ImGui::PushItemWidth(-ImGui::GetFontSize() * 7.5f);  // room for labels such as "learning rate" at any text size
     panel_controls(lab, s, v);
+    ImGui::PopItemWidth();
     ImGui::EndChild();
     ImGui::SameLine();
   }
@@ -119,10 +121,11 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
   if (!s.ready) {
     ImGui::TextWrapped("%s", s.error.empty() ? "Loading data and building the networks…" : s.error.c_str());
   } else if (ImGui::BeginTabBar("tabs")) {
+    const int requested = v.select_tab ? static_cast<int>(v.tab) : -1;  // read before the loop changes v.tab
     for (int t = 0; t < static_cast<int>(LabTab::Count); ++t) {
-      // Selecting the persisted tab once: the flag is only passed while it differs from ImGui's own.
+      // Selecting the persisted (or requested) tab once, on the first frame the tab bar is drawn.
       const bool open = ImGui::BeginTabItem(kTabNames[t], nullptr,
-                                            static_cast<int>(v.tab) == t && ImGui::GetFrameCount() <= 2 ? ImGuiTabItemFlags_SetSelected : 0);
+                                            requested == t ? ImGuiTabItemFlags_SetSelected : 0);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kTabTips[t]);
       if (!open) continue;
       v.tab = static_cast<LabTab>(t);
@@ -140,6 +143,7 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+    v.select_tab = false;
   }
   ImGui::EndChild();
   ImGui::End();

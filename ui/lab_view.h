@@ -32,6 +32,7 @@ struct ViewOptions {
   bool show_help = false;     // F1 or ?
   bool fullscreen = false;    // F; the app applies it
   LabTab tab = LabTab::Figure1;
+  bool select_tab = true;     // not persisted: make `tab` the tab bar's selection on the next frame it is drawn
   int selected_net = 0;       // B toggles BN on this network
   bool unit_percentiles = false;  // Percentiles tab: the typical unit instead of the whole layer
   int heatmap_tap = 1;        // Over time tab: which tap (Tap)

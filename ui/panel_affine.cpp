@@ -14,10 +14,10 @@ struct Column {
   std::vector<float> UnitParams::*member;
 };
 constexpr Column kColumns[] = {
-    {"γ (scale) per unit", "γ", &UnitParams::gamma},
-    {"β (shift) per unit", "β", &UnitParams::beta},
-    {"running mean per unit", "E[x]", &UnitParams::running_mean},
-    {"running variance per unit", "Var[x]", &UnitParams::running_var},
+    {"γ (scale)", "γ", &UnitParams::gamma},
+    {"β (shift)", "β", &UnitParams::beta},
+    {"running mean", "E[x]", &UnitParams::running_mean},
+    {"running variance", "Var[x]", &UnitParams::running_var},
 };
 
 }  // namespace
@@ -33,7 +33,7 @@ void panel_affine(const LabState& s, const ViewOptions& v) {
                        "γ, β and the running statistics here.");
     return;
   }
-  ImGui::TextDisabled("Per unit, now. The running mean and variance (BN only) replace the batch's statistics in eval mode.");
+  network_legend_row(s, v, "Per unit (x axis), now. The running mean and variance (BN only) replace the batch's statistics in eval mode.");
   int layers = 0;
   for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.units.size()));
   const ImVec2 cell = grid_cell(4, layers, 150);
@@ -46,6 +46,7 @@ void panel_affine(const LabState& s, const ViewOptions& v) {
       spec.x_label = "unit";
       spec.y_label = kColumns[c].y_label;
       spec.x_is_step = false;
+      spec.legend = plot::Legend::Off;  // the row above names the networks
       if (!plot::BeginPlot(("##affine" + std::to_string(l) + "_" + std::to_string(c)).c_str(), spec, cell)) continue;
       std::vector<std::vector<double>> xs(nets.size());  // (networks, units); alive until EndPlot
       bool drawn = false;

@@ -29,9 +29,11 @@ void plot_percentile_bands(const std::array<Series, 5>& pct, ImU32 color, const 
   auto alpha = [&](float a) { return ImGui::ColorConvertFloat4ToU32(ImVec4(c.x, c.y, c.z, a)); };
   // Three bands that do not overlap (2–15, 15–85, 85–98) rather than two that do: the same
   // picture with every pixel filled once.
-  plot_series_band("2nd-98th", pct[0], pct[1], alpha(0.15f));
-  plot_series_band("2nd-98th", pct[3], pct[4], alpha(0.15f));
-  plot_series_band("15th-85th", pct[1], pct[3], alpha(0.45f));
+  // On the dark theme faint colours sink into the background: more opaque there.
+  const float faint = v.dark ? 0.28f : 0.15f, strong = v.dark ? 0.58f : 0.45f;
+  plot_series_band("2nd-98th", pct[0], pct[1], alpha(faint));
+  plot_series_band("2nd-98th", pct[3], pct[4], alpha(faint));
+  plot_series_band("15th-85th", pct[1], pct[3], alpha(strong));
   plot_series("median", pct[2], color, line_width(v));
 }
 
@@ -66,10 +68,52 @@ void plot_histogram(const char* label, const Histogram& h, ImU32 color, std::vec
   plot::PlotBars(label, h.lo, w, shares->data(), static_cast<int>(shares->size()), color, slot, slots);
 }
 
+void plot_histogram_outline(const char* label, const Histogram& h, ImU32 color, float width, std::vector<double>* xs,
+                            std::vector<float>* shares) {
+  if (h.counts.empty()) return;
+  double total = static_cast<double>(h.underflow) + h.overflow;
+  for (uint32_t c : h.counts) total += c;
+  const size_t bins = h.counts.size();
+  const double w = (h.hi - h.lo) / static_cast<double>(bins);
+  xs->resize(2 * bins);
+  shares->resize(2 * bins);
+  for (size_t b = 0; b < bins; ++b) {
+    const float share = total > 0 ? static_cast<float>(h.counts[b] / total) : 0.f;
+    (*xs)[2 * b] = h.lo + w * static_cast<double>(b);
+    (*xs)[2 * b + 1] = h.lo + w * static_cast<double>(b + 1);
+    (*shares)[2 * b] = (*shares)[2 * b + 1] = share;
+  }
+  plot::PlotLine(label, xs->data(), shares->data(), static_cast<int>(xs->size()), color, width);
+}
+
+void network_legend_row(const LabState& s, const ViewOptions& v, const char* note) {
+  for (size_t n = 0; n < s.active.networks.size(); ++n) {
+    if (n) ImGui::SameLine(0, ImGui::GetFontSize());
+    const ImVec4 c = ImGui::ColorConvertU32ToFloat4(network_color(static_cast<int>(n), v));
+    ImGui::TextColored(c, "■ %s", s.active.networks[n].name.c_str());
+  }
+  if (note && *note) {
+    ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", note);
+    ImGui::PopTextWrapPos();
+  }
+}
+
+const char* tap_label(int tap) {
+  switch (tap) {
+    case kTapPreNorm: return "pre-normalization x";
+    case kTapNonlinIn: return "nonlinearity input";
+    default: return "activation output";
+  }
+}
+
 void plot_saturating_regions(Activation act, int tap) {
   double span[4];
   if (!saturating_spans(act, tap, span)) return;
-  const ImU32 shade = IM_COL32(220, 40, 40, 30);  // a faint warning red, on either theme
+  // A faint warning red; stronger on a dark background, where 30/255 of red barely shows.
+  const bool dark_bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x < 0.5f;
+  const ImU32 shade = IM_COL32(220, 40, 40, dark_bg ? 64 : 30);
   char label[64];
   std::snprintf(label, sizeof label, tap == kTapOutput ? "saturates (< %.2g or > %.2g)" : "saturates (|x| > %.2g)",
                 tap == kTapOutput ? span[1] : span[2], span[2]);

@@ -29,6 +29,16 @@ void shared_percentile_range(const LabState& s, int layer, bool unit, double* lo
 // heights and must live until EndPlot.
 // Networks side by side: this one takes slot `slot` of `slots` in every bin.
 void plot_histogram(const char* label, const Histogram& h, ImU32 color, std::vector<float>* shares, int slot, int slots);
+// A step outline of a snapshot's histogram (share of values per bin), for overlaying networks in
+// small plots where side-by-side bars would be thinner than a pixel; `xs` and `shares` receive the
+// outline's points and must live until EndPlot.
+void plot_histogram_outline(const char* label, const Histogram& h, ImU32 color, float width, std::vector<double>* xs,
+                            std::vector<float>* shares);
+// One line naming every network in its colour ("■ baseline  ■ bn"), followed by `note` in the
+// dimmed text colour: the legend of a grid of small plots, which then need none of their own.
+void network_legend_row(const LabState& s, const ViewOptions& v, const char* note = "");
+// A tap's name for people: "nonlinearity input", not core's "nonlin_in".
+const char* tap_label(int tap);
 // The activation's saturating regions shaded on a histogram of `tap`, labelled "saturates".
 void plot_saturating_regions(Activation act, int tap);
 // "baseline diverged at step N" on a plot over steps, for every diverged network.

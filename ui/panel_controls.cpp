@@ -214,8 +214,15 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
     tip("Per hidden layer: none, BatchNorm (Ioffe & Szegedy) or LayerNorm (Ba et al.). Applies at once; weights are "
         "kept, a layer gaining BN starts γ=1, β=0 with fresh running statistics.");
     for (size_t l = 0; l < n.model.norm.size(); ++l) {
-      ImGui::SameLine();
       const std::string label = "L" + std::to_string(l + 1) + " " + norm_short(n.model.norm[l]);
+      // On this line while the button fits, else on the next (large text, many layers).
+      const float w = ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
+      const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w;
+      // The window's width without its scrollbar: a scrollbar that comes and goes must not move
+      // the buttons back and forth.
+      // A button may reach into the window's padding, not past its edge.
+      const float edge = ImGui::GetWindowPos().x + ImGui::GetWindowWidth() - ImGui::GetStyle().WindowBorderSize - 1;
+      if (right <= edge) ImGui::SameLine();
       if (ImGui::Button(label.c_str())) {
         const Norm next = n.model.norm[l] == Norm::None ? Norm::Batch : n.model.norm[l] == Norm::Batch ? Norm::Layer : Norm::None;
         n.model.norm[l] = next;
@@ -299,7 +306,7 @@ void view_settings(ViewOptions& v) {
   ImGui::SliderInt("text size", &v.font_size, 0, kFontSizeCount - 1, "%d", ImGuiSliderFlags_AlwaysClamp);
   tip("Also + and − on the keyboard.");
   ImGui::SliderFloat("loss smoothing", &v.loss_smoothing, 0.f, 0.995f, "%.3f");
-  tip("Exponential smoothing of the bold train-loss line (0 = none). The faint line is every step.");
+  tip("Exponential smoothing of the bold train-loss line (0 = none). The shaded band is the raw loss's range.");
   ImGui::Checkbox("percentiles of the typical unit", &v.unit_percentiles);
   tip("Percentiles tab: follow one unit of each layer (as the paper's Figure 1b/c) instead of all units.");
   const char* taps[] = {"x before normalization", "nonlinearity input", "activation output"};

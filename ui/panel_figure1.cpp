@@ -51,7 +51,7 @@ void accuracy_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
 
 void loss_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   plot::Spec spec;
-  spec.title = "Train loss (faint: every step, bold: smoothed)";
+  spec.title = "Train loss (shaded: range of the raw loss, line: smoothed)";
   spec.x_label = "training step";
   spec.y_label = "cross-entropy (log scale)";
   spec.y_log = true;
@@ -62,7 +62,6 @@ void loss_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
     const Series& l = nets[n].train_loss;
     const int net = static_cast<int>(n);
     plot::PlotBand("##range", l.x(), l.lo(), l.hi(), l.size(), network_color(net, v, 0.25f));
-    plot::PlotLine("##raw", l.x(), l.mean(), l.size(), network_color(net, v, 0.35f), 1.f);
     smooth.push_back(v.loss_smoothing > 0 ? smoothed(l, v.loss_smoothing) : std::vector<float>());
   }
   for (size_t n = 0; n < nets.size(); ++n) {

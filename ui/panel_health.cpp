@@ -11,8 +11,8 @@ namespace bnlab {
 namespace {
 
 enum Metric { kSaturation, kGradNorm, kUpdateRatio, kMetricCount };
-constexpr const char* kTitles[] = {"saturated units (%)", "gradient norm ‖∂ℓ/∂W‖", "update ratio log10(‖ΔW‖/‖W‖)"};
-constexpr const char* kYLabels[] = {"% of values", "norm (log scale)", "log10 ratio"};
+constexpr const char* kTitles[] = {"saturation (%)", "gradient norm", "update/weight ratio"};
+constexpr const char* kYLabels[] = {"% of values saturated", "‖∂ℓ/∂W‖ (log scale)", "log10 ‖ΔW‖/‖W‖"};
 
 // A metric's series transformed for display: percent, raw, log10. (buckets)
 std::vector<float> metric_values(const LayerHistory& h, int metric) {
@@ -31,7 +31,9 @@ void panel_health(const LabState& s, const ViewOptions& v) {
   const auto& nets = s.history.networks();
   if (nets.empty()) return;
   const Activation act = s.active.networks[0].model.activation;
-  ImGui::TextDisabled("Saturation: %s.", saturation_definition(act));
+  const std::string note = std::string("Saturation: ") + saturation_definition(act) +
+                           ". Update ratio: about −3 is the classic healthy value.";
+  network_legend_row(s, v, note.c_str());
   int layers = 0;
   for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
   const ImVec2 cell = grid_cell(layers, kMetricCount, 150);
@@ -45,6 +47,7 @@ void panel_health(const LabState& s, const ViewOptions& v) {
       spec.y_label = kYLabels[m];
       spec.y_log = m == kGradNorm;
       if (m == kSaturation) spec.y_min = 0;
+      spec.legend = plot::Legend::Off;  // the row above names the networks
       if (!plot::BeginPlot(("##health" + std::to_string(m) + "_" + std::to_string(l)).c_str(), spec, cell)) continue;
       std::vector<std::vector<float>> values(nets.size());  // (networks, buckets); alive until EndPlot
       for (size_t n = 0; n < nets.size(); ++n) {

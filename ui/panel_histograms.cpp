@@ -2,6 +2,8 @@
 // pre-normalization input x, the nonlinearity's input (after BN and γ/β) and the activation's
 // output; networks overlaid, the activation's saturating regions shaded.
 
+#include <cstdio>
+
 #include "ui/panel_common.h"
 
 namespace bnlab {
@@ -26,8 +28,10 @@ void panel_histograms(const LabState& s, const ViewOptions& v) {
     const std::string d = divergence_note(s, static_cast<int>(n));
     if (!d.empty()) notes += "   " + s.active.networks[n].name + " " + d;
   }
-  ImGui::TextDisabled("Share of the probe set's values per bin, at step %lld (the latest snapshot).%s",
-                      static_cast<long long>(nets[0].latest_step), notes.c_str());
+  char note[512];
+  std::snprintf(note, sizeof note, "Share of the probe set's values per bin at step %lld; red: where the activation saturates.%s",
+                static_cast<long long>(nets[0].latest_step), notes.c_str());
+  network_legend_row(s, v, note);
   int layers = 0;
   for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
   const ImVec2 cell = grid_cell(kTapCount, layers, 150);
@@ -41,13 +45,18 @@ void panel_histograms(const LabState& s, const ViewOptions& v) {
       spec.x_label = t == kTapOutput ? "activation" : "value";
       spec.y_label = "share";
       spec.x_is_step = false;
+      spec.y_min = 0;
+      spec.legend = plot::Legend::Off;  // the row above names the networks
       if (!plot::BeginPlot(("##hist" + std::to_string(l) + "_" + std::to_string(t)).c_str(), spec, cell)) continue;
       plot_saturating_regions(act, t);
-      std::vector<std::vector<float>> shares(nets.size());  // (networks, bins); alive until EndPlot
+      // Outlines, not bars: two networks' bars side by side in a plot this small are slivers
+      // thinner than a pixel, and outlines overlay without hiding each other.
+      std::vector<std::vector<double>> xs(nets.size());     // (networks, 2 × bins); alive until EndPlot
+      std::vector<std::vector<float>> shares(nets.size());
       for (size_t n = 0; n < nets.size(); ++n) {
         if (l >= static_cast<int>(nets[n].latest.layers.size())) continue;
-        plot_histogram(s.active.networks[n].name.c_str(), nets[n].latest.layers[l].hist[t], network_color(static_cast<int>(n), v),
-                       &shares[n], static_cast<int>(n), static_cast<int>(nets.size()));
+        plot_histogram_outline(s.active.networks[n].name.c_str(), nets[n].latest.layers[l].hist[t],
+                               network_color(static_cast<int>(n), v), line_width(v), &xs[n], &shares[n]);
       }
       plot::EndPlot();
     }

@@ -2,6 +2,8 @@
 // distributions): x is the step, y the value, darker cells hold more of the probe set's values.
 // Rows are layers, columns networks; the tap is chosen in the side panel.
 
+#include <cstdio>
+
 #include "ui/panel_common.h"
 
 namespace bnlab {
@@ -9,8 +11,10 @@ namespace bnlab {
 void panel_over_time(const LabState& s, const ViewOptions& v) {
   const auto& nets = s.history.networks();
   if (nets.empty()) return;
-  ImGui::TextDisabled("Histogram of %s over training: darker = more values in that bin (square-root scale).",
-                      tap_name(v.heatmap_tap));
+  char note[320];
+  std::snprintf(note, sizeof note, "Histogram of the %s over training: darker = more values in that bin (square-root scale)%s.",
+                tap_label(v.heatmap_tap), v.heatmap_tap == kTapNonlinIn ? "; black line = median" : "");
+  network_legend_row(s, v, note);
   int layers = 0;
   for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
   const ImVec2 cell = grid_cell(static_cast<int>(nets.size()), layers, 150);
@@ -27,7 +31,7 @@ void panel_over_time(const LabState& s, const ViewOptions& v) {
       plot::Spec spec;
       spec.title = title.c_str();
       spec.x_label = "training step";
-      spec.y_label = tap_name(v.heatmap_tap);
+      spec.y_label = tap_label(v.heatmap_tap);
       spec.legend = plot::Legend::Off;
       if (t.columns() > 0) {
         spec.y_min = t.lo();

@@ -2,6 +2,8 @@
 // nonlinearity input over training, for the whole layer or its typical unit. Rows are layers,
 // columns networks; each row shares one scale so networks compare by eye.
 
+#include <cstdio>
+
 #include "ui/panel_common.h"
 
 namespace bnlab {
@@ -9,9 +11,12 @@ namespace bnlab {
 void panel_percentiles(const LabState& s, const ViewOptions& v) {
   const auto& nets = s.history.networks();
   if (nets.empty()) return;
-  ImGui::TextDisabled("Percentiles of the nonlinearity input over training, on the probe set (%s). Toggle with the "
-                      "\"typical unit\" option in the side panel.",
-                      v.unit_percentiles ? "the typical unit" : "all units of the layer");
+  char note[320];
+  std::snprintf(note, sizeof note,
+                "Nonlinearity input over training (%s): line = median, dark band = 15th–85th percentile, faint band = "
+                "2nd–98th. \"Typical unit\" in the side panel switches.",
+                v.unit_percentiles ? "the typical unit" : "all units of the layer");
+  network_legend_row(s, v, note);
   int layers = 0;
   for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
   const ImVec2 cell = grid_cell(static_cast<int>(nets.size()), layers, 160);
@@ -33,6 +38,7 @@ void panel_percentiles(const LabState& s, const ViewOptions& v) {
       spec.y_label = "nonlinearity input";
       spec.y_min = y0;
       spec.y_max = y1;
+      spec.legend = plot::Legend::Off;  // explained in the row above: a legend would cover the bands
       if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, cell)) continue;
       const LayerHistory& h = nets[n].layers[l];
       plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(static_cast<int>(n), v), v);

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <imgui_internal.h>
+
 namespace bnlab::plot {
 
 namespace {
@@ -61,7 +63,8 @@ std::string FormatTick(double v, double spacing, bool is_step) {
   const double a = std::abs(v);
   if (is_step && a >= 1e6) {
     std::snprintf(buf, sizeof buf, spacing >= 1e6 ? "%.0fM" : "%.1fM", v / 1e6);
-  } else if (is_step && a >= 1e4) {
+  } else if (is_step && (a >= 1e4 || (a >= 1e3 && spacing >= 1e3))) {
+    // Ticks 1000 or more apart are all in k (0, 5k, 10k), not "5000" beside "10k".
     std::snprintf(buf, sizeof buf, spacing >= 1e3 ? "%.0fk" : "%.1fk", v / 1e3);
   } else if (a != 0 && (a < 1e-4 || a >= 1e6)) {
     std::snprintf(buf, sizeof buf, "%.0e", v);
@@ -169,7 +172,17 @@ ImU32 with_alpha(ImU32 c, float alpha) {
 
 // Text rotated a quarter turn counter-clockwise, centred on `centre` (the y-axis label). ImGui
 // draws text only horizontally, so the glyph quads are drawn and then their vertices rotated.
-void add_vertical_text(ImDrawList* dl, ImVec2 centre, ImU32 col, const char* text) {
+// Longer than `max_len` pixels, the text is cut and ends in "…" (large text in a small plot).
+void add_vertical_text(ImDrawList* dl, ImVec2 centre, ImU32 col, const char* text_in, float max_len) {
+  std::string cut = text_in;
+  if (ImGui::CalcTextSize(cut.c_str()).x > max_len) {
+    do {
+      while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();  // UTF-8 continuation
+      if (!cut.empty()) cut.pop_back();
+    } while (!cut.empty() && ImGui::CalcTextSize((cut + "…").c_str()).x > max_len);
+    cut += "…";
+  }
+  const char* text = cut.c_str();
   const ImVec2 size = ImGui::CalcTextSize(text);
   const int first = dl->VtxBuffer.Size;
   dl->PushClipRectFullScreen();  // glyphs are placed horizontally first: do not cull them
@@ -222,9 +235,15 @@ void draw_line(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec
   i0 = std::max(i0, 0);
   i1 = std::min(i1, it.count);
   pts.clear();
+  // Whole-pixel thickness: ImGui then draws anti-aliased lines from its font atlas's line texture,
+  // two triangles a segment instead of six — on a software rasterizer the triangle count is most
+  // of a line's cost. Each segment is drawn on its own: a polyline's mitred joins fold over at the
+  // sharp turns of noisy data (a spike up and straight down) and leave gaps in the line.
+  const float thickness = std::max(1.f, std::round(it.thickness));
   auto flush = [&] {
-    if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), it.color, 0, it.thickness);
-    else if (pts.size() == 1) dl->AddCircleFilled(pts[0], it.thickness * 1.5f, it.color);
+    for (size_t k = 1; k < pts.size(); ++k)
+      if (pts[k].x != pts[k - 1].x || pts[k].y != pts[k - 1].y) dl->AddLine(pts[k - 1], pts[k], it.color, thickness);
+    if (pts.size() == 1) dl->AddCircleFilled(pts[0], thickness * 1.5f, it.color, 8);
     pts.clear();
   };
   float col_x = -INFINITY, first = 0, lo = 0, hi = 0, last = 0;
@@ -270,7 +289,8 @@ void draw_line(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec
   flush();
 }
 
-// A band as trapezoids between neighbouring points, reduced per pixel column like lines.
+// A band as trapezoids between neighbouring points, reduced to columns a few pixels wide.
+constexpr float kBandColumn = 4.f;
 void draw_band(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec2>& pts) {
   // pts holds (x, top) and the bottom in a second half: (columns) each.
   std::vector<float> bottom;
@@ -292,7 +312,9 @@ void draw_band(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec
       flush();
       continue;
     }
-    const float x = std::floor(ax.px(it.xs[i])), top = ax.py(h), bot = ax.py(l);
+    // Columns of kBandColumn pixels: a band is drawn as one quad per column, and on a software
+    // rasterizer each thin quad costs about what a wide one does.
+    const float x = std::floor(ax.px(it.xs[i]) / kBandColumn) * kBandColumn, top = ax.py(h), bot = ax.py(l);
     if (!pts.empty() && pts.back().x == x) {
       pts.back().y = std::min(pts.back().y, top);
       bottom.back() = std::max(bottom.back(), bot);
@@ -317,14 +339,27 @@ void draw_bars(ImDrawList* dl, const Axes& ax, const Item& it) {
 }
 
 // Cells with the same colour level in a column merge into one rectangle, and empty cells are not
-// drawn: a sparse histogram over time costs a few rectangles per column.
+// drawn: a sparse histogram over time costs a few rectangles per column. Columns narrower than
+// kMinColumn pixels are drawn in groups, each group as its latest column: a plot never draws more
+// columns than it has room for, and on a software rasterizer every rectangle counts.
 void draw_heatmap(ImDrawList* dl, const Axes& ax, const Item& it) {
-  constexpr int kLevels = 48;
+  constexpr int kLevels = 16;
+  constexpr float kMinColumn = 2.f;
   const float cell_h = static_cast<float>((it.b - it.a) / it.rows);
-  for (int c = 0; c < it.count; ++c) {
-    const double left = c > 0 ? 0.5 * (it.xs[c - 1] + it.xs[c]) : it.xs[c] - (it.count > 1 ? 0.5 * (it.xs[1] - it.xs[0]) : 0.5);
-    const double right = c + 1 < it.count ? 0.5 * (it.xs[c] + it.xs[c + 1]) : it.xs[c] + (it.count > 1 ? 0.5 * (it.xs[c] - it.xs[c - 1]) : 0.5);
-    const float x0 = ax.px(left), x1 = std::max(ax.px(right), x0 + 1.f);
+  int stride = 1;
+  if (it.count > 1) {
+    const float avg = (ax.px(it.xs[it.count - 1]) - ax.px(it.xs[0])) / static_cast<float>(it.count - 1);
+    if (avg > 0 && avg < kMinColumn) stride = static_cast<int>(std::ceil(kMinColumn / avg));
+  }
+  auto left_edge = [&](int c) {
+    return c > 0 ? 0.5 * (it.xs[c - 1] + it.xs[c]) : it.xs[c] - (it.count > 1 ? 0.5 * (it.xs[1] - it.xs[0]) : 0.5);
+  };
+  auto right_edge = [&](int c) {
+    return c + 1 < it.count ? 0.5 * (it.xs[c] + it.xs[c + 1]) : it.xs[c] + (it.count > 1 ? 0.5 * (it.xs[c] - it.xs[c - 1]) : 0.5);
+  };
+  for (int g = 0; g < it.count; g += stride) {
+    const int c = std::min(g + stride, it.count) - 1;  // the group's latest column stands for it
+    const float x0 = ax.px(left_edge(g)), x1 = std::max(ax.px(right_edge(c)), x0 + 1.f);
     if (x1 < ax.min.x || x0 > ax.max.x) continue;
     const float* col = it.ys + static_cast<size_t>(c) * it.rows;
     int r = 0;
@@ -542,21 +577,33 @@ void EndPlot() {
     const ImVec2 size = ImGui::CalcTextSize(y_labels[k].c_str());
     dl->AddText(ImVec2(ax.min.x - size.x - fs * 0.3f, y - size.y * 0.5f), text, y_labels[k].c_str());
   }
-  const double x_spacing = xt.size() > 1 ? xt[1] - xt[0] : 1;
+  // A lone tick is formatted as if its neighbours were a tick's own size away (5000 reads "5k").
+  const double x_spacing = xt.size() > 1 ? xt[1] - xt[0] : xt.size() == 1 && xt[0] != 0 ? std::abs(xt[0]) : 1;
   for (double t : xt) {
     const std::string s = FormatTick(t, x_spacing, c.spec.x_is_step);
     const ImVec2 size = ImGui::CalcTextSize(s.c_str());
     const float x = std::clamp(ax.px(t) - size.x * 0.5f, ax.min.x - size.x * 0.5f, c.frame_max.x - size.x);
     dl->AddText(ImVec2(x, ax.max.y + fs * 0.15f), text, s.c_str());
   }
+  // The title centred over the data area, or ending in "…" when wider than the whole widget
+  // (large text in a small plot): never drawn into its neighbour.
   const ImVec2 title = ImGui::CalcTextSize(c.spec.title);
-  dl->AddText(ImVec2((ax.min.x + ax.max.x - title.x) * 0.5f, c.frame_min.y + fs * 0.2f), text, c.spec.title);
+  if (title.x <= c.frame_max.x - c.frame_min.x) {
+    const float tx = std::clamp((ax.min.x + ax.max.x - title.x) * 0.5f, c.frame_min.x, c.frame_max.x - title.x);
+    dl->AddText(ImVec2(tx, c.frame_min.y + fs * 0.2f), text, c.spec.title);
+  } else {
+    ImGui::PushStyleColor(ImGuiCol_Text, text);
+    ImGui::RenderTextEllipsis(dl, ImVec2(c.frame_min.x, c.frame_min.y + fs * 0.2f), ImVec2(c.frame_max.x, c.frame_min.y + fs * 1.4f),
+                              c.frame_max.x, c.frame_max.x, c.spec.title, nullptr, &title);
+    ImGui::PopStyleColor();
+  }
   if (has_x_label) {
     const ImVec2 size = ImGui::CalcTextSize(c.spec.x_label);
     dl->AddText(ImVec2((ax.min.x + ax.max.x - size.x) * 0.5f, ax.max.y + fs * 1.3f), with_alpha(text, 0.8f), c.spec.x_label);
   }
   if (has_y_label)
-    add_vertical_text(dl, ImVec2(c.frame_min.x + fs * 0.6f, (ax.min.y + ax.max.y) * 0.5f), with_alpha(text, 0.8f), c.spec.y_label);
+    add_vertical_text(dl, ImVec2(c.frame_min.x + fs * 0.6f, (ax.min.y + ax.max.y) * 0.5f), with_alpha(text, 0.8f), c.spec.y_label,
+                      ax.max.y - ax.min.y + fs);
 
   hover_readout(dl, c, ax);
   c.frame_plots.push_back(std::move(rec));

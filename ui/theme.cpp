@@ -14,10 +14,10 @@ namespace bnlab {
 
 namespace {
 
-// Latin-1, Greek (γ β σ μ ε), punctuation (– — …), super/subscripts, arrows (→), math
+// Latin-1, Greek (γ β σ μ ε), punctuation (– — …), super/subscripts, letterlike (ℓ), arrows (→), math
 // operators (− ≤ ≥ √ ‖), geometric shapes (▶ ■) and dingbats (❚). Zero-terminated pairs; the
 // atlas keeps the pointer until it is built, so the table lives at namespace scope.
-constexpr ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0370, 0x03FF, 0x2010, 0x205E, 0x2070, 0x209F, 0x2190, 0x21FF,
+constexpr ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0370, 0x03FF, 0x2010, 0x205E, 0x2070, 0x209F, 0x2100, 0x214F, 0x2190, 0x21FF,
                                     0x2200, 0x22FF, 0x25A0, 0x25FF, 0x2700, 0x27BF, 0};
 
 // Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); the dark theme
@@ -86,8 +86,11 @@ void apply_view(const ViewOptions& v, float dpi_scale) {
   // The window background is the GL clear colour, and child windows draw none: on a software
   // rasterizer every full-screen layer costs milliseconds per frame.
   style.Colors[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);
-  style.FrameRounding = 3;
-  style.GrabRounding = 3;
+  // Square corners: a rounded frame is an anti-aliased polygon of a dozen triangles, a square
+  // one is two, and on a software rasterizer triangles are most of what text-heavy UI costs.
+  style.FrameRounding = 0;
+  style.GrabRounding = 0;
+  style.TabRounding = 0;
   style.WindowBorderSize = 0;
   style.FrameBorderSize = v.dark ? 0.f : 1.f;
   style.ScaleAllSizes(kFontSizes[index] / 13.f * dpi_scale);
