@@ -9,6 +9,10 @@
 // round after round, so a noisy neighbour on a shared machine slows them all alike; the table
 // gives the median round.
 //
+// The targets' ratios — the cost of statistics every 10 steps, and network-steps/s of 8 networks
+// against one — are taken within each round from neighbouring cases and reported as the median
+// over rounds, which a shared machine's load disturbs less than a ratio of medians.
+//
 //   bnlab bench [--rounds 3] [--csv bench/results/gpu.csv]
 
 #include <algorithm>
@@ -99,6 +103,38 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+const Case& find_case(const std::vector<Case>& cases, bool gpu, int batch, int nets, int64_t every) {
+  return *std::find_if(cases.begin(), cases.end(), [&](const Case& c) {
+    return c.gpu == gpu && c.batch == batch && c.nets == nets && c.stats_every == every;
+  });
+}
+
+// Per round a / b · scale, as median [min–max] over the rounds.
+std::string round_ratio(const Case& a, const Case& b, double scale, bool as_cost) {
+  std::vector<double> r;
+  for (size_t i = 0; i < a.rates.size(); ++i) {
+    const double x = a.rates[i] / b.rates[i] * scale;
+    r.push_back(as_cost ? 100 * (1 - x) : x);
+  }
+  const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
+  char buf[96];
+  std::snprintf(buf, sizeof buf, as_cost ? "%.1f%% [%.1f–%.1f]" : "%.2f× [%.2f–%.2f]", median(r), *lo, *hi);
+  return buf;
+}
+
+// The ratios the GPU engine's targets name, per batch size.
+void print_targets(const std::vector<Case>& cases) {
+  std::printf("\nTargets, per round then the median [min–max] over rounds (GPU, statistics off unless named):\n");
+  for (int batch : {60, 256}) {
+    const Case &off = find_case(cases, true, batch, 1, 0), &every10 = find_case(cases, true, batch, 1, 10);
+    std::printf("  batch %3d: statistics every 10 steps cost %s of one network's steps/s (target ≤ 15%%)\n", batch,
+                round_ratio(every10, off, 1, true).c_str());
+    std::printf("  batch %3d: 8 networks give %s the network-steps/s of one (target ≥ 1.5×); 2 give %s\n", batch,
+                round_ratio(find_case(cases, true, batch, 8, 0), off, 8, false).c_str(),
+                round_ratio(find_case(cases, true, batch, 2, 0), off, 2, false).c_str());
+  }
+}
+
 }  // namespace
 
 int bench_command(int rounds, const std::string& csv) {
@@ -143,6 +179,7 @@ int bench_command(int rounds, const std::string& csv) {
                    *hi, med * c.nets, gflops, c.dispatches_per_step, median(c.issue_us), rounds);
   }
   if (f) std::fclose(f);
+  print_targets(cases);
   std::printf("wrote %s\n", csv.c_str());
   return 0;
 }

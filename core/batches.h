@@ -3,8 +3,13 @@
 // One seeded permutation per epoch (Fisher–Yates on the kStreamDataOrder stream); batches are
 // consecutive slices of it; a remainder smaller than a batch is skipped and the next epoch starts.
 // With shuffle off the order is 0, 1, 2, ... every epoch.
+//
+// skip(k) puts the order where k calls of next() would leave it without building the epochs that
+// are passed over whole, so a trainer can start at step N in the data order it would have had
+// there (Trainer::seek) in milliseconds rather than the time of N steps.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +30,27 @@ class BatchOrder {
     const int32_t* b = order_.data() + pos_;
     pos_ += batch_;
     return b;
+  }
+
+  // As `count` calls of next() whose batches are not looked at.
+  void skip(int64_t count) {
+    const int64_t per_epoch = n_ / batch_;
+    while (count > 0) {
+      if (pos_ + batch_ > n_) {
+        if (count > per_epoch) {
+          // Drawn whole and never read: only the generator must move, by the n − 1 draws of
+          // Rng::shuffle's Fisher–Yates (order_ is rebuilt from 0, 1, 2, ... by the epoch that is read).
+          if (shuffle_)
+            for (int i = n_; i > 1; --i) rng_.next();
+          count -= per_epoch;
+          continue;
+        }
+        new_epoch();
+      }
+      const int64_t take = std::min<int64_t>(count, (n_ - pos_) / batch_);
+      pos_ += static_cast<int>(take) * batch_;
+      count -= take;
+    }
   }
 
  private:

@@ -36,7 +36,7 @@ constexpr Spelling<Activation> kActivations[] = {{Activation::Sigmoid, "sigmoid"
                                                  {Activation::Relu, "relu"},
                                                  {Activation::Linear, "linear"}};
 constexpr Spelling<Norm> kNorms[] = {{Norm::None, "none"}, {Norm::Batch, "batch"}, {Norm::Layer, "layer"}};
-constexpr Spelling<Init> kInits[] = {{Init::Gaussian, "gaussian"}, {Init::Xavier, "xavier"}, {Init::He, "he"}};
+constexpr Spelling<Init> kInits[] = {{Init::Gaussian, "gaussian"}, {Init::Xavier, "xavier"}, {Init::He, "he"}, {Init::Zero, "zero"}};
 constexpr Spelling<DataKind> kDataKinds[] = {{DataKind::Mnist, "mnist"},
                                              {DataKind::FashionMnist, "fashion-mnist"},
                                              {DataKind::Spiral, "spiral"},
@@ -88,7 +88,8 @@ const json& default_config_json() {
       "hidden": [100, 100, 100], "activation": "sigmoid", "norm": "none",
       "init": "gaussian", "init_std": 0.1
     },
-    "bn": {"momentum": 0.1, "eps": 1e-5, "affine": "learn", "gamma": 1.0, "beta": 0.0},
+    "bn": {"momentum": 0.1, "eps": 1e-5, "affine": "learn", "gamma": 1.0, "beta": 0.0,
+           "noise_mean": 0.0, "noise_std": 0.0},
     "optim": {"lr": 0.5, "momentum": 0.0, "batch": 60},
     "steps": 1000,
     "eval_every": 500,
@@ -333,6 +334,10 @@ NetworkConfig resolve_network(const json& base, const json& entry, size_t index)
   n.bn.beta = b["beta"].get<double>();
   require(std::isfinite(n.bn.gamma) && std::abs(n.bn.gamma) <= 1e3, key("bn", "gamma"), n.bn.gamma, "must be in [−1000, 1000]");
   require(std::isfinite(n.bn.beta) && std::abs(n.bn.beta) <= 1e3, key("bn", "beta"), n.bn.beta, "must be in [−1000, 1000]");
+  n.bn.noise_mean = b["noise_mean"].get<double>();
+  require(n.bn.noise_mean >= 0 && n.bn.noise_mean <= 10, key("bn", "noise_mean"), n.bn.noise_mean, "must be in [0, 10]");
+  n.bn.noise_std = b["noise_std"].get<double>();
+  require(n.bn.noise_std >= 0 && n.bn.noise_std <= 10, key("bn", "noise_std"), n.bn.noise_std, "must be in [0, 10]");
 
   const json& o = merged["optim"];
   n.optim.lr = o["lr"].get<double>();
@@ -447,7 +452,9 @@ json network_sections(const NetworkConfig& n) {
             {"eps", n.bn.eps},
             {"affine", n.bn.learn_affine ? "learn" : "frozen"},
             {"gamma", n.bn.gamma},
-            {"beta", n.bn.beta}}},
+            {"beta", n.bn.beta},
+            {"noise_mean", n.bn.noise_mean},
+            {"noise_std", n.bn.noise_std}}},
           {"optim", {{"lr", n.optim.lr}, {"momentum", n.optim.momentum}}}};
 }
 
@@ -528,7 +535,9 @@ RunConfig build_config(const std::string& preset, const std::string& config_file
     doc = preset_json(preset.empty() ? "paper-fig1" : preset);
   }
   for (const auto& s : sets) apply_override(doc, s);
-  return resolve_config(doc);
+  RunConfig cfg = resolve_config(doc);
+  if (config_file.empty()) cfg.preset = preset.empty() ? "paper-fig1" : preset;
+  return cfg;
 }
 
 }  // namespace bnlab

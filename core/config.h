@@ -25,7 +25,7 @@ namespace bnlab {
 
 enum class Activation { Sigmoid, Tanh, Relu, Linear };
 enum class Norm { None, Batch, Layer };
-enum class Init { Gaussian, Xavier, He };
+enum class Init { Gaussian, Xavier, He, Zero };  // Zero: every weight 0 (the symmetry failure)
 enum class DataKind { Mnist, FashionMnist, Spiral, Blobs, Idx };
 enum class Backend { Auto, Gpu, Cpu };
 enum class EvalStats { Running, Batch };  // which statistics BN uses at evaluation
@@ -69,6 +69,11 @@ struct BnConfig {
   bool learn_affine = true;  // false: γ and β stay pinned at the values below
   double gamma = 1.0;
   double beta = 0.0;
+  // "Noisy BN" (Santurkar et al. 2018, §2.1): in training and probe passes, after each BN layer's
+  // y = γx̂ + β, add n ~ N(μ, σ²) per example and unit, where each unit's μ ~ U(−noise_mean,
+  // noise_mean) and σ ~ U(0, noise_std) are redrawn every step (core/bn_noise.h). 0, 0 = off.
+  double noise_mean = 0.0;
+  double noise_std = 0.0;
 };
 
 struct OptimConfig {
@@ -90,6 +95,7 @@ struct StatsConfig {
 };
 
 struct RunConfig {
+  std::string preset;  // the built-in preset it came from ("" for a config file); not a config key
   uint64_t seed = 1;
   Backend backend = Backend::Cpu;
   DataConfig data;

@@ -112,7 +112,8 @@ NetworkParams CpuNetwork<T>::params() const {
 // [SECTION] Forward
 
 template <class T>
-void CpuNetwork<T>::forward_hidden(Layer& L, const Mat& u, PassMode mode) {
+void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise) {
+  Layer& L = layers_[static_cast<size_t>(l)];
   L.x.noalias() = L.W * u;
   if (L.has_bias) L.x.colwise() += L.b;
   const T eps = static_cast<T>(cfg_.bn.eps);
@@ -143,6 +144,16 @@ void CpuNetwork<T>::forward_hidden(Layer& L, const Mat& u, PassMode mode) {
       }
       L.xhat = (L.x.colwise() - L.mu).array().colwise() * L.inv_std.array();
       L.z = (L.xhat.array().colwise() * L.gamma.array()).colwise() + L.beta.array();
+      if (noise && mode != PassMode::Eval && (cfg_.bn.noise_mean > 0 || cfg_.bn.noise_std > 0)) {
+        // Noisy BN: the draws are float, as on the GPU, whatever T is.
+        const auto a = static_cast<float>(cfg_.bn.noise_mean), b = static_cast<float>(cfg_.bn.noise_std);
+        for (Eigen::Index j = 0; j < L.z.rows(); ++j) {
+          float mu, sigma;
+          bn_noise_unit(*noise, l, static_cast<int>(j), a, b, &mu, &sigma);
+          for (Eigen::Index i = 0; i < m; ++i)
+            L.z(j, i) += static_cast<T>(mu + sigma * bn_noise_gauss(*noise, l, static_cast<int>(j), static_cast<int>(i)));
+        }
+      }
       break;
     case Norm::Layer: {
       // Ba et al. 2016: per example over the layer's units; identical in every mode.
@@ -159,11 +170,11 @@ void CpuNetwork<T>::forward_hidden(Layer& L, const Mat& u, PassMode mode) {
 }
 
 template <class T>
-T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode) {
+T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise) {
   const Mat* input = &u;
   const size_t hidden = layers_.size() - 1;
   for (size_t l = 0; l < hidden; ++l) {
-    forward_hidden(layers_[l], *input, mode);
+    forward_hidden(static_cast<int>(l), *input, mode, noise);
     input = &layers_[l].a;
   }
   Layer& out = layers_.back();

@@ -13,6 +13,7 @@
 
 #include <Eigen/Dense>
 
+#include "core/bn_noise.h"
 #include "core/config.h"
 #include "core/network.h"
 
@@ -73,7 +74,9 @@ class CpuNetwork {
 
   // Forward pass over a batch u (in, m). Fills every layer's caches and returns the mean
   // cross-entropy against `labels` (m). In Train mode BN's running statistics are updated.
-  T forward(const Mat& u, const int32_t* labels, PassMode mode);
+  // With `noise` (Train and Probe passes only) and bn.noise_mean/noise_std set, BN layers add
+  // the noisy-BN draws of that key (bn_noise.h) to z; the caches hold the noisy z.
+  T forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise = nullptr);
   // Gradients of the last forward pass's loss (which must have been a Train or Probe pass).
   void backward(const Mat& u, const int32_t* labels);
   // SGD with heavy-ball momentum, as PyTorch: v = μ·v + g; θ −= lr·v. Frozen γ/β stay put.
@@ -90,7 +93,7 @@ class CpuNetwork {
   void set_params(const NetworkParams& p);
 
  private:
-  void forward_hidden(Layer& L, const Mat& u, PassMode mode);
+  void forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise);
   void backward_norm(Layer& L);  // dz → dx, in place in L.dz
 
   NetworkConfig cfg_;

@@ -95,6 +95,13 @@ class CpuTrainer final : public Trainer {
     y_.resize(batch);
   }
 
+  void seek(int64_t step, int64_t order_start) override {
+    check_seek(step, order_start);
+    order_ = BatchOrder(data_.train.size(), batch_, cfg_.data.shuffle, cfg_.seed + static_cast<uint64_t>(order_start));
+    order_.skip(step - order_start);
+    step_ = step;
+  }
+
   // [SECTION] Snapshots and evaluation
 
   void request_snapshot(bool with_eval) override {
@@ -115,7 +122,8 @@ class CpuTrainer final : public Trainer {
   float train_one(size_t n, bool measure_norms) {
     if (diverged_at_[n] >= 0) return kNaN;
     Net& net = nets_[n];
-    const float loss = net.forward(u_, y_.data(), PassMode::Train);
+    const BnNoiseKey noise{cfg_.seed, step_ - 1};  // step_ already counts this step
+    const float loss = net.forward(u_, y_.data(), PassMode::Train, &noise);
     if (!std::isfinite(loss)) {
       diverged_at_[n] = step_;
       return loss;
@@ -142,7 +150,8 @@ class CpuTrainer final : public Trainer {
     s.diverged_at = diverged_at_[n];
     Net& net = nets_[n];
     const auto& ncfg = net.config();
-    net.forward(probe_u_, probe_y_.data(), PassMode::Probe);
+    const BnNoiseKey noise{cfg_.seed, step_};  // the draws the next step will use (bn_noise.h)
+    net.forward(probe_u_, probe_y_.data(), PassMode::Probe, &noise);
     const size_t hidden = net.layers().size() - 1;
     for (size_t l = 0; l < hidden; ++l) {
       const auto& L = net.layers()[l];

@@ -137,6 +137,7 @@ void check_gl(const char* what) {
   const GLenum e = glGetError();
   if (e == GL_NO_ERROR) return;
   const char* name = e == GL_OUT_OF_MEMORY       ? "out of memory"
+                     : e == GL_CONTEXT_LOST      ? "context lost"
                      : e == GL_INVALID_OPERATION ? "invalid operation"
                      : e == GL_INVALID_VALUE     ? "invalid value"
                      : e == GL_INVALID_ENUM      ? "invalid enum"

@@ -29,6 +29,7 @@ namespace bnlab {
   X(BIND_GRADS, 9)      /* last step's gradients, same layout as params     */       \
   X(BIND_SNAPSHOTS, 10) /* snapshot ring read back by poll_snapshot()        */       \
   X(BIND_PALETTE, 11)   /* the distinct data values, when stored as indices  */       \
+  X(BIND_PROBE_SPARSE, 12) /* the probe rows' nonzero inputs (matmul.comp)     */       \
   /* uniform locations */                                                             \
   X(LOC_PASS, 0)  /* ivec4 (rows, mode, first row, step or chunk or slot)              */ \
   X(LOC_LAYER, 1) /* int: the layer a kernel works on (stats.comp: the snapshot slot)    */ \
@@ -63,6 +64,7 @@ namespace bnlab {
   X(SNAP_SATURATION, 12) X(SNAP_GRAD_NORM, 13) X(SNAP_WEIGHT_NORM, 14)                 \
   X(SNAP_UPDATE_RATIO, 15) X(SNAP_GAMMA_MEAN, 16) X(SNAP_GAMMA_STD, 17)                \
   X(SNAP_BETA_MEAN, 18) X(SNAP_BETA_STD, 19) X(SNAP_SCALARS, 20)                       \
+  X(SNAP_UNIT_MEAN, 20) /* then (2, SNAP_UNITS): per-unit mean, unbiased variance of x */ \
   /* work group width of every kernel */                                              \
   X(GROUP_SIZE, 64)
 

@@ -14,6 +14,9 @@
 // The CPU's work per step is only issuing those dispatches; mini-batch indices are uploaded for
 // many steps at once, and losses and snapshots come back through persistently mapped buffers
 // after a fence, so the caller waits only when it asks for results that are not ready.
+// A snapshot: the eval chunks when asked, the probe forward (its first product from the fixed
+// probe rows' nonzero inputs only: a fifth of the work on MNIST, see matmul.comp), then one
+// stats dispatch for every layer and network.
 
 #include "core/gpu_trainer.h"
 
@@ -21,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <unordered_set>
@@ -49,12 +53,14 @@ constexpr int kEvalChunkRunning = 1000;  // test rows per chunk when BN uses run
 struct Layout {
   int nets = 0, layers = 0, hidden = 0, batch = 0, in_dim = 0, classes = 0, bins = 0, typical_unit = 0;
   int probe_rows = 0;
+  uint64_t seed = 0;  // the run's seed: noisy BN's draws hash it (bn_noise.h)
   int rows_max = 0;   // rows of every activation slot: the largest pass
   int stat_rows = 0;  // entries of μ and 1/σ: max(rows_max, widest layer)
   std::vector<int> in, out;                  // (layers)
   std::vector<int> param_off, act_off;       // (layers) within one network's stride
   std::vector<int> task_off, unit_task_off;  // update tasks: (layers + 1) and (layers)
   int param_stride = 0, act_stride = 0, meta_stride = 0, status_stride = 0, tasks = 0;
+  int snap_units = 0;  // per-unit entries of a layer's snapshot: the widest hidden layer
   int snap_layer_words = 0, snap_net_words = 0, snap_slot_words = 0;
   std::vector<std::pair<int, int>> eval_chunks;  // (first test row, rows), as the CPU reference
 };
@@ -71,6 +77,7 @@ Layout make_layout(const RunConfig& cfg, const DataSplit& data) {
   L.bins = cfg.stats.bins;
   L.typical_unit = cfg.stats.typical_unit;
   L.probe_rows = std::min(cfg.stats.probe_size, data.test.size());
+  L.seed = cfg.seed;
 
   // Evaluation chunks: with batch statistics, `batch` consecutive test rows each, a last chunk of
   // one row folded into the one before (cpu_trainer.cpp); with running statistics any chunking
@@ -110,9 +117,10 @@ Layout make_layout(const RunConfig& cfg, const DataSplit& data) {
   }
   L.param_stride = param;
   L.act_stride = act;
-  L.meta_stride = META_NORM + L.hidden;
+  L.meta_stride = META_NORM + L.hidden + 2;  // + noisy BN's noise_mean, noise_std
   L.status_stride = STATUS_EVAL + 2 * static_cast<int>(L.eval_chunks.size());
-  L.snap_layer_words = kTapCount * (L.bins + 2) + SNAP_SCALARS;
+  L.snap_units = *std::max_element(model.hidden.begin(), model.hidden.end());
+  L.snap_layer_words = kTapCount * (L.bins + 2) + SNAP_SCALARS + 2 * L.snap_units;
   L.snap_net_words = SNAP_LAYERS + L.hidden * L.snap_layer_words;
   L.snap_slot_words = L.nets * L.snap_net_words;
   return L;
@@ -136,14 +144,20 @@ std::string glsl_run_defines(const Layout& L) {
   def("BINS", L.bins);
   def("TYPICAL_UNIT", L.typical_unit);
   def("ROWS_MAX", L.rows_max);
+  def("PROBE_ROWS", L.probe_rows);
   def("STAT_ROWS", L.stat_rows);
   def("IDX_RING", kIdxRing);
   def("LOSS_RING", kLossRing);
   def("PARAM_STRIDE", L.param_stride);
   def("ACT_STRIDE", L.act_stride);
   def("META_STRIDE", L.meta_stride);
+  def("META_NOISE_MEAN", META_NORM + L.hidden);
+  def("META_NOISE_STD", META_NORM + L.hidden + 1);
+  s += "#define NOISE_SEED uvec2(" + std::to_string(static_cast<uint32_t>(L.seed)) + "u, " +
+       std::to_string(static_cast<uint32_t>(L.seed >> 32)) + "u)\n";
   def("STATUS_STRIDE", L.status_stride);
   def("TASKS", L.tasks);
+  def("SNAP_UNITS", L.snap_units);
   def("SNAP_LAYER_WORDS", L.snap_layer_words);
   def("SNAP_NET_WORDS", L.snap_net_words);
   def("SNAP_SLOT_WORDS", L.snap_slot_words);
@@ -257,6 +271,21 @@ std::vector<uint32_t> pack_indices(const Dataset& d, const std::vector<float>& p
   return words;
 }
 
+// The first `rows` examples' nonzero inputs, the layout MM_PROBE_SPARSE reads: (rows + 1) row
+// starts into the pairs, then (column, value bits) pairs in ascending column order.
+std::vector<int32_t> probe_nonzeros(const Dataset& d, int rows) {
+  std::vector<int32_t> starts{0}, pairs;
+  for (int i = 0; i < rows; ++i) {
+    for (int t = 0; t < d.dim; ++t) {
+      const float v = d.x[static_cast<size_t>(i) * d.dim + t];
+      if (v != 0.f) pairs.insert(pairs.end(), {t, float_word(v)});
+    }
+    starts.push_back(static_cast<int32_t>(pairs.size() / 2));
+  }
+  starts.insert(starts.end(), pairs.begin(), pairs.end());
+  return starts;
+}
+
 // [SECTION] The trainer: set-up
 
 class GpuTrainer final : public Trainer {
@@ -285,6 +314,9 @@ class GpuTrainer final : public Trainer {
       test_x_ = GlBuffer("test-set", bytes(data.test.x), data.test.x.data(), false);
     }
     train_y_ = GlBuffer("training-label", bytes(data.train.y), data.train.y.data(), false);
+    const std::vector<int32_t> sparse = probe_nonzeros(data.test, std::min(cfg.stats.probe_size, data.test.size()));
+    probe_sparse_ = GlBuffer("probe", bytes(sparse), sparse.data(), false);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, BIND_PROBE_SPARSE, probe_sparse_.id());
     test_y_ = GlBuffer("test-label", bytes(data.test.y), data.test.y.data(), false);
     L_ = make_layout(cfg, data);
     std::vector<float> params(static_cast<size_t>(L_.nets) * L_.param_stride);
@@ -335,6 +367,7 @@ class GpuTrainer final : public Trainer {
     mm_data_ = program("matmul.comp", "MM_FORWARD_DATA");
     mm_fwd_ = program("matmul.comp", "MM_FORWARD");
     mm_bwd_ = program("matmul.comp", "MM_BACKWARD");
+    mm_probe_ = program("matmul.comp", "MM_PROBE_SPARSE");
     norm_act_ = program("norm_act.comp", "");
     out_loss_ = program("out_loss.comp", "");
     norm_back_ = program("norm_back.comp", "");
@@ -376,6 +409,8 @@ class GpuTrainer final : public Trainer {
       m[META_TAP_RANGE + 2 * t + 1] = float_word(hi);
     }
     for (int l = 0; l < L_.hidden; ++l) m[META_NORM + l] = static_cast<int32_t>(nc.model.norm[l]);
+    m[META_NORM + L_.hidden] = float_word(static_cast<float>(nc.bn.noise_mean));
+    m[META_NORM + L_.hidden + 1] = float_word(static_cast<float>(nc.bn.noise_std));
     return m;
   }
 
@@ -441,7 +476,10 @@ class GpuTrainer final : public Trainer {
   // The probe pass stops at the last hidden layer: snapshots measure hidden layers only.
   void forward(const Pass& pass) {
     for (int l = 0; l < L_.hidden; ++l) {
-      dispatch(l == 0 ? mm_data_ : mm_fwd_, groups(blocks(pass.rows, L_.out[l])), 1, pass, l);
+      if (l == 0 && pass.mode == MODE_PROBE)
+        dispatch(mm_probe_, groups(pass.rows * ((L_.out[0] + 3) / 4)), 1, pass, 0);
+      else
+        dispatch(l == 0 ? mm_data_ : mm_fwd_, groups(blocks(pass.rows, L_.out[l])), 1, pass, l);
       dispatch(norm_act_, groups(std::max(L_.out[l], pass.rows)), 1, pass, l);
     }
     if (pass.mode != MODE_PROBE) dispatch(out_loss_, 1, 1, pass, L_.layers - 1);  // a work group per network
@@ -473,6 +511,10 @@ class GpuTrainer final : public Trainer {
                              idx.data() + static_cast<size_t>(first) * L_.batch);
       bind_data(true);
       for (int s = 0; s < chunk; ++s) {
+        if (step_ + s == fail_at_) {
+          step_ += s;
+          throw GpuError("injected failure at step " + std::to_string(fail_at_) + " (BNLAB_GPU_FAIL_AT_STEP)");
+        }
         const bool last = count == chunk && s + 1 == chunk;  // its gradients feed the next snapshot
         const Pass pass{L_.batch, MODE_TRAIN, last, static_cast<int>(step_ + s)};
         forward(pass);
@@ -482,6 +524,7 @@ class GpuTrainer final : public Trainer {
       count -= chunk;
       if (loss_fence_) glDeleteSync(loss_fence_);
       loss_fence_ = fence_for_readback();
+      check_gl("training");  // e.g. a lost context, once per chunk
     }
   }
 
@@ -519,12 +562,13 @@ class GpuTrainer final : public Trainer {
       for (size_t c = 0; c < L_.eval_chunks.size(); ++c)
         forward({L_.eval_chunks[c].second, mode, L_.eval_chunks[c].first, static_cast<int>(c)});
     }
-    forward({L_.probe_rows, MODE_PROBE, 0, 0});
-    dispatch(stats_, 2, L_.hidden,
+    forward({L_.probe_rows, MODE_PROBE, 0, static_cast<int>(step_)});  // step: noisy BN's draws
+    dispatch(stats_, 3, L_.hidden,
              {L_.probe_rows, MODE_PROBE, static_cast<int>(test_rows()),
               with_eval ? static_cast<int>(L_.eval_chunks.size()) : 0},
              slot);
     pending_.push_back({step_, with_eval, slot, fence_for_readback()});
+    check_gl("measuring a snapshot");
   }
 
   std::optional<StepStats> poll_snapshot(bool wait) override {
@@ -588,6 +632,11 @@ class GpuTrainer final : public Trainer {
         ls.gamma_std = word_float(sc[SNAP_GAMMA_STD]);
         ls.beta_mean = word_float(sc[SNAP_BETA_MEAN]);
         ls.beta_std = word_float(sc[SNAP_BETA_STD]);
+        const uint32_t* units = sc + SNAP_UNIT_MEAN;
+        for (int j = 0; j < L_.out[l]; ++j) {
+          ls.unit_mean.push_back(word_float(units[j]));
+          ls.unit_var.push_back(word_float(units[L_.snap_units + j]));
+        }
         ns.layers.push_back(std::move(ls));
       }
       s.networks.push_back(std::move(ns));
@@ -711,6 +760,18 @@ class GpuTrainer final : public Trainer {
     build(params, velocity, grads, diverged);
   }
 
+  // Index uploads and the loss ring are addressed by step modulo their size, so any step can
+  // follow; only the losses of steps already queued must be read under the old numbering.
+  void seek(int64_t step, int64_t order_start) override {
+    check_seek(step, order_start);
+    ctx_.make_current();
+    copy_losses();
+    order_ = BatchOrder(data_.train.size(), cfg_.batch, cfg_.data.shuffle, cfg_.seed + static_cast<uint64_t>(order_start));
+    order_.skip(step - order_start);
+    step_ = step;
+    losses_read_ = step;
+  }
+
  private:
   GlContext ctx_;  // first: made before and destroyed after every GL object below
   RunConfig cfg_;          // the networks' settings as changed by set_network / set_batch
@@ -721,7 +782,8 @@ class GpuTrainer final : public Trainer {
   GlBuffer test_x_, test_y_;    // (test size, dim) likewise, (test size)
   std::vector<float> palette_;  // (≤ 256) distinct example values when stored as bytes; else empty
   GlBuffer palette_buffer_;     // (≤ 256)
-  GlProgram mm_data_, mm_fwd_, mm_bwd_, norm_act_, out_loss_, norm_back_, update_, stats_;
+  GlBuffer probe_sparse_;       // (probe rows + 1) row starts, then (nonzeros, 2): column, value bits
+  GlProgram mm_data_, mm_fwd_, mm_bwd_, mm_probe_, norm_act_, out_loss_, norm_back_, update_, stats_;
   GlBuffer meta_;       // (nets, meta_stride) int words: act, affine, lr, momentum, ε, BN momentum, tap ranges, norms
   GlBuffer params_;     // (nets, param_stride): per layer W (out, in), b, γ, β, running mean, running var (out each)
   GlBuffer velocity_;   // (nets, param_stride)
@@ -735,6 +797,11 @@ class GpuTrainer final : public Trainer {
 
   int64_t step_ = 0;
   int64_t dispatches_ = 0;
+  // BNLAB_GPU_FAIL_AT_STEP (gpu_trainer.h): the step at which train() fails on purpose; −1: never.
+  const int64_t fail_at_ = [] {
+    const char* v = std::getenv("BNLAB_GPU_FAIL_AT_STEP");
+    return v && *v ? std::strtoll(v, nullptr, 10) : int64_t{-1};
+  }();
   int64_t losses_read_ = 0;     // steps whose losses are in losses_ already
   GLsync loss_fence_ = nullptr; // after the last queued step
   std::vector<float> losses_;   // (steps, nets) not yet taken

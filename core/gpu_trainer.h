@@ -24,6 +24,10 @@ namespace bnlab {
 
 // Throws GpuError (gl_context.h) when no usable GL context, a shader failure, a run the engine
 // cannot hold, or an out-of-memory allocation; ConfigError for settings no backend can train.
+// Mid-run, train() and the snapshot calls throw GpuError when the GL reports an error or a wait
+// fails (a lost context). For testing what follows, the environment variable
+// BNLAB_GPU_FAIL_AT_STEP=N makes train() throw GpuError once step N is queued, as if the context
+// were lost there (the losses of steps not yet read back are lost with it).
 std::unique_ptr<Trainer> make_gpu_trainer(const RunConfig& cfg, const DataSplit& data);
 
 // Number of compute dispatches queued so far by a trainer from make_gpu_trainer (benchmarks).

@@ -17,6 +17,7 @@ double init_std(const ModelConfig& model, int in, int out) {
     case Init::Gaussian: return model.init_std;
     case Init::Xavier: return std::sqrt(2.0 / (in + out));  // Glorot & Bengio 2010, normal form
     case Init::He: return std::sqrt(2.0 / in);              // He et al. 2015, for ReLU
+    case Init::Zero: return 0.0;  // every unit of a layer computes the same thing, forever
   }
   throw std::logic_error("init_std: unknown Init");
 }

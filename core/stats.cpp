@@ -147,6 +147,19 @@ void measure_layer(const float* pre, const float* nonlin_in, const float* out, i
   s->mean = static_cast<float>(mean);
   s->std = static_cast<float>(std::sqrt(sum_sq / static_cast<double>(count)));
 
+  // Per unit over the rows, in double and in two passes as above; unbiased like running_var.
+  s->unit_mean.assign(width, kNaN);
+  s->unit_var.assign(width, kNaN);
+  for (int u = 0; u < width; ++u) {
+    auto x = [&](int i) { return static_cast<double>(pre[static_cast<size_t>(i) * width + u]); };
+    double su = 0, sq = 0;
+    for (int i = 0; i < n; ++i) su += x(i);
+    const double m = su / n;
+    for (int i = 0; i < n; ++i) sq += (x(i) - m) * (x(i) - m);
+    s->unit_mean[u] = static_cast<float>(m);
+    if (n > 1) s->unit_var[u] = static_cast<float>(sq / (n - 1));
+  }
+
   std::vector<float> values(nonlin_in, nonlin_in + count);
   s->pct = percentiles(values);
   values.resize(n);

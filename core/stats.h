@@ -51,6 +51,11 @@ struct LayerStats {
   float update_ratio = kNaN;        // ‖ΔW‖ / ‖W‖ of the last training step
   float gamma_mean = kNaN, gamma_std = kNaN;  // NaN without normalization
   float beta_mean = kNaN, beta_std = kNaN;
+  // Per unit, the probe batch's mean and variance of the pre-normalization input x — what BN
+  // normalizes — to set beside BN's running_mean and running_var. The variance is the unbiased
+  // one, Σ(x − mean)²/(m − 1) over the m probe rows, as running_var stores it (BN itself
+  // normalizes with the biased 1/m variance). Measured for every hidden layer, BN or not.
+  std::vector<float> unit_mean, unit_var;  // (width)
 };
 
 struct NetworkStats {
@@ -81,8 +86,8 @@ const char* saturation_definition(Activation act);
 
 // [SECTION] Measuring one layer on the CPU
 
-// Fills hist, pct, unit_pct, mean, std and saturation from the three taps of one layer on the
-// probe set. Each tap is (n, width) row-major. The CPU reference and the GPU parity tests use it.
+// Fills hist, pct, unit_pct, mean, std, saturation, unit_mean and unit_var from the three taps of
+// one layer on the probe set. Each tap is (n, width) row-major. The CPU reference and the GPU parity tests use it.
 void measure_layer(const float* pre, const float* nonlin_in, const float* out, int n, int width,
                    Activation act, int bins, int typical_unit, LayerStats* s);
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -53,9 +54,27 @@ class Trainer {
   // off — keeping its place in the shared data order; `p` must have the shapes `cfg` implies
   // (convert_params makes them). A diverged network given new settings trains again.
   virtual void set_network(int net, const NetworkConfig& cfg, const NetworkParams& p) = 0;
-  // A new batch size for every network; the data order starts a new epoch.
+  // A new batch size for every network; the data order starts a new epoch (the one a run at the
+  // new batch size would have started with at this step: see seek's order_start).
   virtual void set_batch(int batch) = 0;
+
+  // Continues at step `step`: step() becomes `step` and the next mini-batch is the one a run in
+  // lockstep would draw there — the data order begun at step `order_start` (0 for a run that kept
+  // its batch size; the step of the last set_batch otherwise) with `step − order_start` batches
+  // already drawn. Only the order's permutations are replayed, not the training. Together with
+  // set_params this resumes a run in a new trainer (more or fewer networks, a reopened session);
+  // the result is bit-identical to training straight through when momentum is 0. Momentum
+  // buffers restart at zero (set_params forgets them), so with momentum the first steps differ
+  // slightly. Losses and snapshots not yet taken are kept.
+  virtual void seek(int64_t step, int64_t order_start = 0) = 0;
 };
+
+// Throws std::invalid_argument unless 0 ≤ order_start ≤ step: Trainer::seek's arguments.
+inline void check_seek(int64_t step, int64_t order_start) {
+  if (order_start < 0 || order_start > step)
+    throw std::invalid_argument("seek to step " + std::to_string(step) + " with the data order begun at step " +
+                                std::to_string(order_start) + ": needs 0 ≤ order start ≤ step");
+}
 
 // The CPU reference (Eigen, float32). Throws ConfigError for settings it cannot train.
 std::unique_ptr<Trainer> make_cpu_trainer(const RunConfig& cfg, const DataSplit& data);

@@ -4,6 +4,7 @@
 // [SECTION] Per-network settings
 // [SECTION] Tensor addressing
 // [SECTION] Activations
+// [SECTION] Noisy BN
 //
 // Prepended after the generated #defines: the constants of core/gl_program.h and the run's shapes
 // (NETS, LAYERS, HIDDEN, BATCH, ROWS_MAX, STAT_ROWS, IN_DIM, CLASSES, BINS, ... and the per-layer
@@ -21,7 +22,7 @@ layout(location = LOC_LAYER) uniform int u_layer;
 #define PASS_MODE u_pass.y    // MODE_*
 #define PASS_FIRST u_pass.z   // first test row (probe and eval passes)
 #define PASS_KEEP_GRADS u_pass.z  // train: 1 when the step's gradients are to be stored
-#define PASS_STEP u_pass.w    // train: the step's index; eval: the chunk's index
+#define PASS_STEP u_pass.w    // train: the step's index; probe: steps done; eval: the chunk's index
 
 layout(std430, binding = BIND_META) readonly restrict buffer Meta { int meta[]; };  // (nets, META_STRIDE)
 layout(std430, binding = BIND_PARAMS) restrict buffer Params { float params[]; };   // (nets, PARAM_STRIDE)
@@ -104,4 +105,40 @@ float activation_slope(int act, float z, float a) {
     case ACT_RELU: return z > 0.0 ? 1.0 : 0.0;
   }
   return 1.0;
+}
+
+// [SECTION] Noisy BN
+
+// core/bn_noise.h line for line (the same 32-bit hash, so both backends draw the same noise);
+// the construction and its reference are documented there.
+uint pcg_hash(uint v) {
+  const uint state = v * 747796405u + 2891336453u;
+  const uint word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+uint bn_noise_hash(uint step, uint layer, uint unit, uint example, uint kind) {
+  uint h = pcg_hash(NOISE_SEED.x ^ 0x9e3779b9u);
+  h = pcg_hash(h ^ NOISE_SEED.y);
+  h = pcg_hash(h ^ step);
+  h = pcg_hash(h ^ layer);
+  h = pcg_hash(h ^ unit);
+  h = pcg_hash(h ^ example);
+  return pcg_hash(h ^ kind);
+}
+
+float bn_noise_uniform(uint h) { return (float(h >> 8u) + 0.5) * (1.0 / 16777216.0); }
+
+// (μ, σ) of unit j of layer l at step t for noise_mean a and noise_std b.
+vec2 bn_noise_unit(int step, int l, int j, float a, float b) {
+  const uint per_unit = 0xffffffffu;
+  return vec2(a * (2.0 * bn_noise_uniform(bn_noise_hash(uint(step), uint(l), uint(j), per_unit, 0u)) - 1.0),
+              b * bn_noise_uniform(bn_noise_hash(uint(step), uint(l), uint(j), per_unit, 1u)));
+}
+
+// The standard normal of (layer, unit, example) at step t (Box–Muller).
+float bn_noise_gauss(int step, int l, int j, int i) {
+  const float u1 = bn_noise_uniform(bn_noise_hash(uint(step), uint(l), uint(j), uint(i), 2u));
+  const float u2 = bn_noise_uniform(bn_noise_hash(uint(step), uint(l), uint(j), uint(i), 3u));
+  return sqrt(-2.0 * log(u1)) * cos(6.28318530718 * u2);
 }

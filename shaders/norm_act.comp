@@ -4,8 +4,10 @@
 // BatchNorm (Ioffe & Szegedy 2015, Algorithm 1): one invocation per unit, statistics over the
 // pass's rows, biased variance; the training pass also moves the running statistics as PyTorch's
 // BatchNorm1d does (running_var stores the unbiased m/(m−1)·σ²). Eval with running statistics is
-// Algorithm 2. LayerNorm (Ba et al. 2016): one invocation per example, statistics over the units,
-// the same in every mode. No normalization: one invocation per unit, z = x.
+// Algorithm 2. Training and probe passes add noisy BN's draws to z when the network asks for them
+// (bn.noise_mean/noise_std; common.glsl, core/bn_noise.h). LayerNorm (Ba et al. 2016): one
+// invocation per example, statistics over the units, the same in every mode. No normalization:
+// one invocation per unit, z = x.
 //
 // Dispatch: x covers max(width, rows) invocations, z the networks (each network may use a
 // different normalization, so each invocation decides what it is).
@@ -84,9 +86,12 @@ void main() {
   acts[mu_at(n, l) + j] = mu;
   acts[istd_at(n, l) + j] = istd;
   const float gamma = params[gamma_at(n, l) + j], beta = params[beta_at(n, l) + j];
+  const float noise_a = net_float(n, META_NOISE_MEAN), noise_b = net_float(n, META_NOISE_STD);
+  const bool noisy = (PASS_MODE == MODE_TRAIN || PASS_MODE == MODE_PROBE) && (noise_a > 0.0 || noise_b > 0.0);
+  const vec2 noise = noisy ? bn_noise_unit(PASS_STEP, l, j, noise_a, noise_b) : vec2(0.0);  // (μ, σ)
   for (int i = 0; i < rows; ++i) {
     const float h = (acts[x + i * width + j] - mu) * istd;
-    const float zz = h * gamma + beta;
+    const float zz = h * gamma + beta + (noisy ? noise.x + noise.y * bn_noise_gauss(PASS_STEP, l, j, i) : 0.0);
     acts[xh + i * width + j] = h;
     acts[z + i * width + j] = zz;
     acts[a + i * width + j] = activate(act, zz);

@@ -7,16 +7,16 @@
 // Runs right after a probe forward pass (and the eval chunks when asked), reading the taps of
 // SLOT_X, SLOT_Z and SLOT_A; it writes the words that core/gpu_trainer.cpp decodes into
 // LayerStats, following stats.cpp's definitions exactly (bin rule, numpy-linear percentiles,
-// saturation). Two work groups per (hidden layer, network): the percentiles over all units,
-// the longest part, beside everything else; all is reduced in a fixed order, so snapshots are
-// deterministic.
+// saturation). Three work groups per (hidden layer, network): the percentiles over all units (the
+// longest part, about 3/4 of the kernel's time on llvmpipe); histograms and moments; parameter
+// norms and per-unit statistics. All is reduced in a fixed order, so snapshots are deterministic.
 //
 // Uniforms: PASS_ROWS = probe rows, PASS_FIRST = test-set size, PASS_STEP = eval chunks queued
 // (0: no eval), u_layer = the snapshot slot to write.
-// Dispatch: (2, hidden layers, networks).
+// Dispatch: (3, hidden layers, networks).
 
 shared uint s_hist[3 * (BINS + 2)];  // (taps, bins + underflow + overflow)
-shared uint s_digit[5 * 256];         // (percentiles, radix digits)
+shared uint s_digit[5 * 1024];        // (percentiles, radix digits); the first round: (4096) shared
 shared uint s_key[5];     // per percentile: key bits chosen so far, finally the order statistic's key
 shared uint s_rank[5];    // its rank still sought among the keys sharing those bits
 shared uint s_equal[5];   // how many keys equal the final key
@@ -59,37 +59,40 @@ float key_value(uint k) { return uintBitsToFloat((k & 0x80000000u) != 0u ? k & 0
 
 // The PERCENTILES of `count` values acts[base + e·stride], numpy's "linear" method as
 // percentiles() in stats.cpp: position p/100·(count−1), interpolated between the order statistic
-// at its floor and the next one. Each order statistic is found exactly, a byte of its key per
-// round (4 rounds of 256-bin counts), so the cost is a few passes over the values, not a sort.
+// at its floor and the next one. Each order statistic is found exactly, some bits of its key per
+// round, so the cost is a few passes over the values, not a sort: 12 bits first (sign, exponent
+// and 3 mantissa bits, which already splits values of one binade 8 ways), then 10 and 10. Three
+// rounds instead of four bytes' saves a pass, and the later rounds' counts, which compare every
+// value with each percentile's decided bits, touch far fewer values.
 void percentiles(int base, int count, int stride, int dst) {
   const int lid = int(gl_LocalInvocationID.x);
   if (lid < 5) {
     s_key[lid] = 0u;
     s_rank[lid] = uint(PERCENTILES[lid] / 100.0 * double(count - 1));
   }
-  for (int round = 0; round < 4; ++round) {
-    const int shift = 24 - 8 * round;
-    const uint decided = round == 0 ? 0u : 0xffffffffu << (shift + 8);
-    for (int b = lid; b < 5 * 256; b += GROUP_SIZE) s_digit[b] = 0u;
+  for (int round = 0; round < 3; ++round) {
+    const int bits = round == 0 ? 12 : 10, shift = 20 - 10 * round, bins = 1 << bits;
+    const uint decided = round == 0 ? 0u : 0xffffffffu << (shift + bits);
+    for (int b = lid; b < 5 * 1024; b += GROUP_SIZE) s_digit[b] = 0u;
     sync();
-    // The first byte's counts are the same for every percentile (nothing decided yet): one
+    // The first round's counts are the same for every percentile (nothing decided yet): one
     // histogram serves all five there, a fifth of the shared atomics, which llvmpipe serializes.
     const int shared_first = round == 0 ? 0 : 1;
     for (int e = lid; e < count; e += GROUP_SIZE) {
       const uint key = order_key(acts[base + e * stride]);
-      const int digit = int((key >> shift) & 255u);
+      const int digit = int((key >> shift) & uint(bins - 1));
       if (round == 0) {
         atomicAdd(s_digit[digit], 1u);
       } else {
         for (int p = 0; p < 5; ++p)
-          if ((key & decided) == s_key[p]) atomicAdd(s_digit[p * 256 + digit], 1u);
+          if ((key & decided) == s_key[p]) atomicAdd(s_digit[p * 1024 + digit], 1u);
       }
     }
     sync();
     if (lid < 5) {
       uint rank = s_rank[lid];
-      for (int d = 0; d < 256; ++d) {
-        const uint c = s_digit[lid * shared_first * 256 + d];
+      for (int d = 0; d < bins; ++d) {
+        const uint c = s_digit[lid * shared_first * 1024 + d];
         if (rank < c) {
           s_key[lid] |= uint(d) << shift;
           s_equal[lid] = c;
@@ -126,22 +129,13 @@ void percentiles(int base, int count, int stride, int dst) {
 
 // [SECTION] Main
 
-void main() {
-  const int n = int(gl_WorkGroupID.z), l = int(gl_WorkGroupID.y);
+// Histograms of the three taps (stats.cpp's fill_histogram, bin for bin), saturation, and the mean
+// and standard deviation of the nonlinearity input (in double, as stats.cpp; one pass is exact
+// enough there).
+void histograms_and_moments(int n, int l, const int tap[3], int dst, int scalars) {
   const int lid = int(gl_LocalInvocationID.x);
   const int rows = PASS_ROWS, width = LAYER_OUT[l], count = rows * width;
   const int act = net_act(n);
-  const int net_words = u_layer * SNAP_SLOT_WORDS + n * SNAP_NET_WORDS;
-  const int dst = net_words + SNAP_LAYERS + l * SNAP_LAYER_WORDS;
-  const int scalars = dst + 3 * (BINS + 2);
-  const int tap[3] = int[3](slot_at(n, l, SLOT_X), slot_at(n, l, SLOT_Z), slot_at(n, l, SLOT_A));
-  const float nan = uintBitsToFloat(0x7fc00000u);
-  if (gl_WorkGroupID.x == 1u) {
-    percentiles(tap[1], count, 1, scalars + SNAP_PCT);
-    return;
-  }
-
-  // Histograms of the three taps (stats.cpp's fill_histogram, bin for bin).
   for (int b = lid; b < 3 * (BINS + 2); b += GROUP_SIZE) s_hist[b] = 0u;
   if (lid == 0) s_count = 0u;
   sync();
@@ -170,40 +164,62 @@ void main() {
     }
     atomicAdd(s_count, saturated);
   }
-  sync();
-  for (int b = lid; b < 3 * (BINS + 2); b += GROUP_SIZE) snapshots[dst + b] = s_hist[b];
-
-  // Mean and standard deviation of the nonlinearity input (in double, as stats.cpp; one pass is
-  // exact enough there), and the norms of W, of its last gradient and of its last update: lr·v
-  // with momentum, lr·g without (gradients start as NaN: no step yet).
-  const bool momentum = net_float(n, META_MOMENTUM) != 0.0;
-  double part[kSums] = double[kSums](0.0, 0.0, 0.0, 0.0, 0.0);  // Σz, Σz², ‖W‖², ‖g‖², ‖v‖²
+  double part[kSums] = double[kSums](0.0, 0.0, 0.0, 0.0, 0.0);  // Σz, Σz²
   for (int e = lid; e < count; e += GROUP_SIZE) {
     const double v = double(acts[tap[1] + e]);
     part[0] += v;
     part[1] += v * v;
   }
-  const int w = w_at(n, l);
-  for (int e = lid; e < width * LAYER_IN[l]; e += GROUP_SIZE) {
-    part[2] += double(params[w + e]) * double(params[w + e]);
-    part[3] += double(grads[w + e]) * double(grads[w + e]);
-    const double v = double(momentum ? velocity[w + e] : grads[w + e]);
-    part[4] += v * v;
-  }
-  const double total[kSums] = group_sums(part);
+  const double total[kSums] = group_sums(part);  // its barrier also completes the atomics above
+  for (int b = lid; b < 3 * (BINS + 2); b += GROUP_SIZE) snapshots[dst + b] = s_hist[b];
+  if (lid != 0) return;
   const double mean = total[0] / double(count);
   const double var = max(total[1] / double(count) - mean * mean, 0.0lf);
-  const float weight_norm = float(sqrt(total[2]));
-  const float grad_norm = float(sqrt(total[3]));
-  const float update_norm = net_float(n, META_LR) * float(sqrt(total[4]));
-
-  percentiles(tap[1] + TYPICAL_UNIT, rows, width, scalars + SNAP_UNIT_PCT);
-
-  if (lid != 0) return;
   snapshots[scalars + SNAP_MEAN] = floatBitsToUint(float(mean));
   snapshots[scalars + SNAP_STD] = floatBitsToUint(float(sqrt(var)));
   const float units = act == ACT_RELU ? float(width) : float(count);
   snapshots[scalars + SNAP_SATURATION] = floatBitsToUint(float(s_count) / units);
+}
+
+// The norms of W, of its last gradient and of its last update (lr·v with momentum, lr·g without;
+// gradients start as NaN: no step yet); γ and β over the units; the per-unit batch mean and
+// unbiased variance of x (stats.h); the typical unit's percentiles; and, once per network, its
+// divergence and test-set evaluation.
+void parameters_and_units(int n, int l, const int tap[3], int net_words, int scalars) {
+  const int lid = int(gl_LocalInvocationID.x);
+  const int rows = PASS_ROWS, width = LAYER_OUT[l];
+  const float nan = uintBitsToFloat(0x7fc00000u);
+  const bool momentum = net_float(n, META_MOMENTUM) != 0.0;
+  double part[kSums] = double[kSums](0.0, 0.0, 0.0, 0.0, 0.0);  // ‖W‖², ‖g‖², ‖v‖²
+  const int w = w_at(n, l);
+  for (int e = lid; e < width * LAYER_IN[l]; e += GROUP_SIZE) {
+    part[0] += double(params[w + e]) * double(params[w + e]);
+    part[1] += double(grads[w + e]) * double(grads[w + e]);
+    const double v = double(momentum ? velocity[w + e] : grads[w + e]);
+    part[2] += v * v;
+  }
+  const double total[kSums] = group_sums(part);
+
+  // One invocation per unit, two passes over the rows in double, as measure_layer.
+  for (int j = lid; j < width; j += GROUP_SIZE) {
+    double sum = 0.0;
+    for (int i = 0; i < rows; ++i) sum += double(acts[tap[0] + i * width + j]);
+    const double mean = sum / double(rows);
+    double sq = 0.0;
+    for (int i = 0; i < rows; ++i) {
+      const double d = double(acts[tap[0] + i * width + j]) - mean;
+      sq += d * d;
+    }
+    snapshots[scalars + SNAP_UNIT_MEAN + j] = floatBitsToUint(float(mean));
+    snapshots[scalars + SNAP_UNIT_MEAN + SNAP_UNITS + j] = floatBitsToUint(rows > 1 ? float(sq / double(rows - 1)) : nan);
+  }
+
+  percentiles(tap[1] + TYPICAL_UNIT, rows, width, scalars + SNAP_UNIT_PCT);
+
+  if (lid != 0) return;
+  const float weight_norm = float(sqrt(total[0]));
+  const float grad_norm = float(sqrt(total[1]));
+  const float update_norm = net_float(n, META_LR) * float(sqrt(total[2]));
   snapshots[scalars + SNAP_GRAD_NORM] = floatBitsToUint(grad_norm);
   snapshots[scalars + SNAP_WEIGHT_NORM] = floatBitsToUint(weight_norm);
   snapshots[scalars + SNAP_UPDATE_RATIO] = floatBitsToUint(isnan(grad_norm) ? nan : update_norm / weight_norm);
@@ -240,4 +256,17 @@ void main() {
   }
   snapshots[net_words + SNAP_TEST_LOSS] = floatBitsToUint(test_loss);
   snapshots[net_words + SNAP_TEST_ACC] = floatBitsToUint(test_acc);
+}
+
+void main() {
+  const int n = int(gl_WorkGroupID.z), l = int(gl_WorkGroupID.y);
+  const int net_words = u_layer * SNAP_SLOT_WORDS + n * SNAP_NET_WORDS;
+  const int dst = net_words + SNAP_LAYERS + l * SNAP_LAYER_WORDS;
+  const int scalars = dst + 3 * (BINS + 2);
+  const int tap[3] = int[3](slot_at(n, l, SLOT_X), slot_at(n, l, SLOT_Z), slot_at(n, l, SLOT_A));
+  switch (gl_WorkGroupID.x) {
+    case 0u: percentiles(tap[1], PASS_ROWS * LAYER_OUT[l], 1, scalars + SNAP_PCT); break;
+    case 1u: histograms_and_moments(n, l, tap, dst, scalars); break;
+    case 2u: parameters_and_units(n, l, tap, net_words, scalars); break;
+  }
 }

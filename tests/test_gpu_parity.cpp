@@ -221,6 +221,31 @@ TEST(GpuParity, EvalWithBatchStatisticsAndLayerNorm) {
   compare_runs(quad_config("tanh", {"eval_stats=batch", "optim.momentum=0.5"}), 60);
 }
 
+// Noisy BN (core/bn_noise.h): both backends hash the same (seed, step, layer, unit, example), so
+// the noisy networks train the same trajectory, and their probe — which sees the noise of the
+// step about to come — measures the same percentiles.
+TEST(GpuParity, NoisyBatchNormDrawsTheSameNoise) {
+  REQUIRE_GL();
+  const RunConfig cfg = quad_config("sigmoid", {"networks.1.bn.noise_mean=1", "networks.1.bn.noise_std=0.7",
+                                                "networks.3.bn.noise_mean=0.4", "networks.3.bn.noise_std=1.5"});
+  compare_runs(cfg, 40);
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto gpu = make_gpu_trainer(cfg, data);
+  auto cpu = make_cpu_trainer(cfg, data);
+  gpu->train(7);
+  cpu->train(7);
+  gpu->request_snapshot(false);
+  cpu->request_snapshot(false);
+  const auto gs = gpu->poll_snapshot(true), cs = cpu->poll_snapshot(true);
+  ASSERT_TRUE(gs && cs);
+  for (int n : {1, 3})
+    for (size_t l = 0; l < cfg.networks[n].model.hidden.size(); ++l)
+      for (int k = 0; k < 5; ++k)
+        EXPECT_NEAR(gs->networks[n].layers[l].unit_pct[k], cs->networks[n].layers[l].unit_pct[k],
+                    1e-4 + 1e-3 * std::abs(cs->networks[n].layers[l].unit_pct[k]))
+            << "network " << n << " layer " << l << " percentile " << kPercentiles[k];
+}
+
 // [SECTION] Snapshots
 
 TEST(GpuSnapshot, MatchesTheCpuStatisticsOfTheSameProbe) {
@@ -274,6 +299,19 @@ TEST(GpuSnapshot, MatchesTheCpuStatisticsOfTheSameProbe) {
         EXPECT_NEAR(gs.saturation, cs.saturation, 4.0 / (probe * cfg.networks[n].model.hidden[l]));
         EXPECT_NEAR(gs.mean, cs.mean, 1e-5 + 1e-4 * std::abs(cs.mean));
         EXPECT_NEAR(gs.std, cs.std, 1e-5 + 1e-4 * cs.std);
+        // Per-unit batch mean and unbiased variance of x: the GPU's from its own taps (both in
+        // double: equal to float rounding), and against the CPU's within the forward's tolerance.
+        const size_t width = static_cast<size_t>(cfg.networks[n].model.hidden[l]);
+        ASSERT_EQ(gs.unit_mean.size(), width);
+        ASSERT_EQ(gs.unit_var.size(), width);
+        ASSERT_EQ(cs.unit_mean.size(), width);
+        for (size_t j = 0; j < width; ++j) {
+          const float spread = std::sqrt(cs.unit_var[j]);
+          EXPECT_NEAR(gs.unit_mean[j], own.unit_mean[j], 1e-6 * (std::abs(own.unit_mean[j]) + spread)) << "unit " << j;
+          EXPECT_NEAR(gs.unit_var[j], own.unit_var[j], 1e-5 * own.unit_var[j]) << "unit " << j;
+          EXPECT_NEAR(gs.unit_mean[j], cs.unit_mean[j], 1e-6 + 1e-4 * (std::abs(cs.unit_mean[j]) + spread)) << "unit " << j;
+          EXPECT_NEAR(gs.unit_var[j], cs.unit_var[j], 1e-6 + 1e-3 * cs.unit_var[j]) << "unit " << j;
+        }
         EXPECT_NEAR(gs.grad_norm, cs.grad_norm, 1e-3 * cs.grad_norm);
         EXPECT_NEAR(gs.weight_norm, cs.weight_norm, 1e-4 * cs.weight_norm);
         EXPECT_NEAR(gs.update_ratio, cs.update_ratio, 1e-3 * cs.update_ratio);

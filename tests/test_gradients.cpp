@@ -119,6 +119,27 @@ void check_tensor(const std::string& what, P& param, const P& analytic, F loss) 
   }
 }
 
+// Every parameter's analytic gradient (left in the network by its last backward) against central
+// differences of `loss`; γ and β only where they are learned.
+template <class F>
+void check_parameters(Net& net, bool learn_affine, F loss) {
+  for (size_t l = 0; l < net.layers().size(); ++l) {
+    auto& L = net.layers()[l];
+    const std::string tag = "layer " + std::to_string(l) + " ";
+    const Mat dW = L.dW;
+    check_tensor(tag + "W", L.W, dW, loss);
+    if (L.has_bias) {
+      const Vec db = L.db;
+      check_tensor(tag + "b", L.b, db, loss);
+    }
+    if (L.norm != Norm::None && learn_affine) {
+      const Vec dgamma = L.dgamma, dbeta = L.dbeta;
+      check_tensor(tag + "gamma", L.gamma, dgamma, loss);
+      check_tensor(tag + "beta", L.beta, dbeta, loss);
+    }
+  }
+}
+
 // [SECTION] Finite-difference checks
 
 using GradCase = std::tuple<Activation, Norm, bool>;  // activation, norm of both layers, learn γ/β
@@ -151,25 +172,9 @@ TEST_P(GradCheck, AllParametersAndInputMatchCentralDifferences) {
   auto loss = [&] { return net.forward(b.u, b.labels.data(), PassMode::Probe); };
   EXPECT_NEAR(loss(), loss0, 1e-14) << "Train and Probe passes must give the same loss";
 
-  auto& layers = net.layers();
-  for (size_t l = 0; l < layers.size(); ++l) {
-    auto& L = layers[l];
-    const std::string tag = "layer " + std::to_string(l) + " ";
-    const Mat dW = L.dW;
-    check_tensor(tag + "W", L.W, dW, loss);
-    if (L.has_bias) {
-      const Vec db = L.db;
-      check_tensor(tag + "b", L.b, db, loss);
-    }
-    const bool hidden = l + 1 < layers.size();
-    if (hidden && L.norm != Norm::None && learn) {
-      const Vec dgamma = L.dgamma, dbeta = L.dbeta;
-      check_tensor(tag + "gamma", L.gamma, dgamma, loss);
-      check_tensor(tag + "beta", L.beta, dbeta, loss);
-    }
-  }
+  check_parameters(net, learn, loss);
   // The input gradient: layer 0's ∂ℓ/∂x (left in dz by backward) through Wᵀ.
-  const Mat du = layers[0].W.transpose() * layers[0].dz;
+  const Mat du = net.layers()[0].W.transpose() * net.layers()[0].dz;
   check_tensor("input u", b.u, du, loss);
 }
 
@@ -203,20 +208,28 @@ TEST(GradMixed, BatchLayerNoneStackMatchesCentralDifferences) {
   net.forward(b.u, b.labels.data(), PassMode::Train);
   net.backward(b.u, b.labels.data());
   auto loss = [&] { return net.forward(b.u, b.labels.data(), PassMode::Probe); };
-  for (size_t l = 0; l < net.layers().size(); ++l) {
-    auto& L = net.layers()[l];
-    const Mat dW = L.dW;
-    check_tensor("layer " + std::to_string(l) + " W", L.W, dW, loss);
-    if (L.has_bias) {
-      const Vec db = L.db;
-      check_tensor("layer " + std::to_string(l) + " b", L.b, db, loss);
-    }
-    if (L.norm != Norm::None) {
-      const Vec dg = L.dgamma, dbt = L.dbeta;
-      check_tensor("layer " + std::to_string(l) + " gamma", L.gamma, dg, loss);
-      check_tensor("layer " + std::to_string(l) + " beta", L.beta, dbt, loss);
-    }
-  }
+  check_parameters(net, true, loss);
+}
+
+// Noisy BN (core/bn_noise.h): with the step's draws held fixed, the gradients of every
+// parameter and of the input are those of the noisy loss; the noise really changes that loss;
+// and eval mode ignores it.
+TEST(GradNoisyBn, NoisyBatchNormMatchesCentralDifferences) {
+  NetworkConfig cfg = make_config(Activation::Sigmoid, {Norm::Batch, Norm::Batch}, true);
+  cfg.bn.noise_mean = 0.8;
+  cfg.bn.noise_std = 0.6;
+  Net net = make_net(cfg, 4);
+  Batch b = make_batch(4);
+  const BnNoiseKey key{9, 31};
+  const double loss0 = net.forward(b.u, b.labels.data(), PassMode::Train, &key);
+  net.backward(b.u, b.labels.data());
+  auto loss = [&] { return net.forward(b.u, b.labels.data(), PassMode::Probe, &key); };
+  EXPECT_NEAR(loss(), loss0, 1e-14);
+  EXPECT_GT(std::abs(net.forward(b.u, b.labels.data(), PassMode::Probe) - loss0), 1e-3) << "the noise changes the loss";
+  EXPECT_EQ(net.forward(b.u, b.labels.data(), PassMode::Eval, &key), net.forward(b.u, b.labels.data(), PassMode::Eval));
+  check_parameters(net, true, loss);
+  const Mat du = net.layers()[0].W.transpose() * net.layers()[0].dz;
+  check_tensor("input u", b.u, du, loss);
 }
 
 // The float network's gradients agree with the double network's (float is what trains).

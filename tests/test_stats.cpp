@@ -323,6 +323,25 @@ TEST(StatsLayer, TypicalUnitPicksItsColumn) {
   }
 }
 
+TEST(StatsLayer, PerUnitMeanAndUnbiasedVarianceOfThePreNormalizationInput) {
+  // 4 examples × 3 units; only the pre-normalization tap feeds them (the others are decoys).
+  // Unit 0: 1, 2, 3, 4 → mean 2.5, Σ(x−mean)² = 5, unbiased variance 5/3 (not the biased 5/4).
+  // Unit 1: constant 7 → variance 0. Unit 2: −1, 1, −1, 1 → mean 0, variance 4/3.
+  const int n = 4, width = 3;
+  const std::vector<float> pre = {1, 7, -1, 2, 7, 1, 3, 7, -1, 4, 7, 1};
+  const std::vector<float> decoy(pre.size(), 100.f);
+  LayerStats s;
+  measure_layer(pre.data(), decoy.data(), decoy.data(), n, width, Activation::Sigmoid, 16, 0, &s);
+  ASSERT_EQ(s.unit_mean.size(), 3u);
+  ASSERT_EQ(s.unit_var.size(), 3u);
+  EXPECT_FLOAT_EQ(s.unit_mean[0], 2.5f);
+  EXPECT_FLOAT_EQ(s.unit_var[0], 5.f / 3.f);
+  EXPECT_FLOAT_EQ(s.unit_mean[1], 7.f);
+  EXPECT_FLOAT_EQ(s.unit_var[1], 0.f);
+  EXPECT_FLOAT_EQ(s.unit_mean[2], 0.f);
+  EXPECT_FLOAT_EQ(s.unit_var[2], 4.f / 3.f);
+}
+
 TEST(StatsLayer, DefaultsMarkUnmeasuredValuesNaN) {
   const LayerStats s;
   EXPECT_TRUE(std::isnan(s.grad_norm));

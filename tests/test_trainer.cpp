@@ -1,12 +1,13 @@
 // test_trainer.cpp — the CPU Trainer over several networks: bit-exact determinism, twins from
 // identical weights, learning, divergence of one network while its twin carries on, refusals,
-// and BN's evaluation statistics.
+// BN's evaluation statistics, and starting at step N (seek) on both backends.
 //
 // [SECTION] Helpers
 // [SECTION] Determinism
 // [SECTION] Twins and learning
 // [SECTION] Divergence
 // [SECTION] Refusals and evaluation statistics
+// [SECTION] Starting at a step
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "core/batches.h"
 #include "core/config.h"
+#include "core/gl_context.h"
+#include "core/gpu_trainer.h"
 #include "core/dataset.h"
 #include "core/network.h"
 #include "core/trainer.h"
@@ -392,6 +396,132 @@ TEST(TrainerParams, SetParamsThenParamsRoundTrips) {
     EXPECT_TRUE(same_bits(sa->networks[n].test_loss, sb->networks[n].test_loss));
     EXPECT_TRUE(same_bits(sa->networks[n].layers[1].pct[2], sb->networks[n].layers[1].pct[2]));
   }
+}
+
+// [SECTION] Starting at a step
+
+TEST(BatchOrderSkip, SkipLeavesTheOrderWhereDrawingWould) {
+  // Batches that divide the set and batches that leave a remainder; skips within an epoch, to
+  // an epoch's exact end, and across many epochs; shuffled and not.
+  for (bool shuffle : {true, false})
+    for (int batch : {25, 32, 100})
+      for (int64_t k : {0, 1, 3, 4, 5, 8, 24, 25, 26, 101}) {
+        BatchOrder drawn(100, batch, shuffle, 7), skipped(100, batch, shuffle, 7);
+        for (int64_t i = 0; i < k; ++i) drawn.next();
+        skipped.skip(k);
+        for (int i = 0; i < 10; ++i) {
+          const int32_t *a = drawn.next(), *b = skipped.next();
+          ASSERT_TRUE(std::equal(a, a + batch, b))
+              << "batch " << batch << ", shuffle " << shuffle << ", skip " << k << ", then draw " << i;
+        }
+      }
+}
+
+// A run of `steps` steps straight, and the same run interrupted at `split`: its parameters
+// moved into a new trainer that seeks to `split` and trains the rest. `make` makes a trainer.
+template <class Make>
+void expect_seek_continues_exactly(const RunConfig& cfg, const DataSplit& data, Make make, int split, int steps) {
+  auto straight = make(cfg, data);
+  straight->train(steps);
+  const std::vector<float> ref = straight->take_losses();
+
+  auto first = make(cfg, data);
+  first->train(split);
+  std::vector<float> losses = first->take_losses();
+  auto second = make(cfg, data);
+  for (int n = 0; n < first->network_count(); ++n) second->set_params(n, first->params(n));
+  second->seek(split);
+  EXPECT_EQ(second->step(), split);
+  second->train(steps - split);
+  EXPECT_EQ(second->step(), steps);
+  const std::vector<float> rest = second->take_losses();
+  losses.insert(losses.end(), rest.begin(), rest.end());
+  ASSERT_EQ(losses.size(), ref.size());
+  for (size_t i = 0; i < ref.size(); ++i)
+    ASSERT_TRUE(same_bits(losses[i], ref[i])) << "step " << i / 2 + 1 << " net " << i % 2 << ": " << losses[i]
+                                               << " vs " << ref[i];
+  for (int n = 0; n < straight->network_count(); ++n)
+    for (size_t l = 0; l < 3; ++l) {
+      const LayerParams &x = straight->params(n).layers[l], &y = second->params(n).layers[l];
+      EXPECT_TRUE(same_bits(x.weight, y.weight)) << "net " << n << " layer " << l;
+      EXPECT_TRUE(same_bits(x.bias, y.bias)) << "net " << n << " layer " << l;
+      EXPECT_TRUE(same_bits(x.gamma, y.gamma)) << "net " << n << " layer " << l;
+      EXPECT_TRUE(same_bits(x.running_mean, y.running_mean)) << "net " << n << " layer " << l;
+      EXPECT_TRUE(same_bits(x.running_var, y.running_var)) << "net " << n << " layer " << l;
+    }
+  // Snapshots are stamped with the continued step.
+  second->request_snapshot(false);
+  const auto snap = second->poll_snapshot(true);
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->step, steps);
+}
+
+TEST(TrainerSeek, ContinuingInANewTrainerEqualsTrainingStraightThrough) {
+  // Momentum 0: nothing but parameters (BN running statistics included) and the data order
+  // carry a run, so the continuation is bit-exact. 150 steps of 32 from 600 examples end inside
+  // the 9th epoch.
+  const RunConfig cfg = spiral_twins({"optim.momentum=0"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  expect_seek_continues_exactly(cfg, data, make_cpu_trainer, 150, 300);
+}
+
+TEST(TrainerSeek, AfterABatchSizeChangeTheOrderStartsWhereSetBatchStartedIt) {
+  const RunConfig cfg = spiral_twins({"optim.momentum=0"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto straight = make_cpu_trainer(cfg, data);
+  straight->train(100);
+  straight->set_batch(16);
+  straight->train(200);
+  const std::vector<float> all = straight->take_losses();
+  const std::vector<float> ref(all.begin() + 2 * 150, all.end());  // steps 151..300
+
+  auto first = make_cpu_trainer(cfg, data);
+  first->train(100);
+  first->set_batch(16);
+  first->train(50);
+  RunConfig at16 = cfg;
+  at16.batch = 16;
+  auto second = make_cpu_trainer(at16, data);
+  for (int n = 0; n < 2; ++n) second->set_params(n, first->params(n));
+  second->seek(150, /*order_start=*/100);
+  second->train(150);
+  EXPECT_TRUE(same_bits(second->take_losses(), ref));
+  EXPECT_THROW(second->seek(10, 20), std::invalid_argument);
+  EXPECT_THROW(second->seek(10, -1), std::invalid_argument);
+}
+
+TEST(TrainerSeek, WithMomentumOnlyTheVelocityRestarts) {
+  // The first continued step's loss comes from the parameters alone: equal. The velocity starts
+  // again from zero, so the updates that follow are smaller than straight through (documented in
+  // Trainer::seek).
+  const RunConfig cfg = spiral_twins();  // momentum 0.9
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto straight = make_cpu_trainer(cfg, data);
+  straight->train(60);
+  const std::vector<float> ref = straight->take_losses();
+  auto first = make_cpu_trainer(cfg, data);
+  first->train(50);
+  auto second = make_cpu_trainer(cfg, data);
+  for (int n = 0; n < 2; ++n) second->set_params(n, first->params(n));
+  second->seek(50);
+  second->train(10);
+  const std::vector<float> rest = second->take_losses();
+  EXPECT_TRUE(same_bits(rest[0], ref[100]));
+  EXPECT_TRUE(same_bits(rest[1], ref[101]));
+  EXPECT_FALSE(same_bits(rest, std::vector<float>(ref.begin() + 100, ref.end())));
+}
+
+TEST(TrainerSeek, GpuContinuesLikeTheCpu) {
+  try {
+    GlContext probe;
+  } catch (const GpuError& e) {
+    GTEST_SKIP() << "no OpenGL 4.3 compute context: " << e.what();
+  }
+  const RunConfig cfg = spiral_twins({"optim.momentum=0", "backend=gpu"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  // 40 steps then 300: the continuation crosses the GPU's 256-step index uploads and its
+  // 512-step index ring at a different phase than the straight run.
+  expect_seek_continues_exactly(cfg, data, make_gpu_trainer, 40, 340);
 }
 
 }  // namespace
