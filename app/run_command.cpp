@@ -135,9 +135,10 @@ int run_command(const RunArgs& args) {
 
     std::string why;
     std::unique_ptr<Trainer> trainer = make_trainer(cfg, data, &why);
+    std::vector<NetworkParams> init;  // (networks) from --init-params; empty: the seed's
     if (!args.init_params.empty()) {
-      const auto params = load_run_params(args.init_params, cfg.networks, data.train.dim, data.train.classes);
-      for (int n = 0; n < trainer->network_count(); ++n) trainer->set_params(n, params[n]);
+      init = load_run_params(args.init_params, cfg.networks, data.train.dim, data.train.classes);
+      for (int n = 0; n < trainer->network_count(); ++n) trainer->set_params(n, init[n]);
     }
 
     std::fprintf(stderr, "bnlab run → %s\n  data: %s\n  backend: %s%s%s\n  %zu network(s), %lld steps, batch %d\n",
@@ -156,14 +157,23 @@ int run_command(const RunArgs& args) {
     opt.stop = &g_stop;
     opt.progress = print_progress;
     opt.writer = &writer;
+    // A GPU lost mid-run: the same run on the CPU reference, from the same starting point.
+    opt.gpu_fallback = [&] {
+      std::unique_ptr<Trainer> cpu = make_cpu_trainer(cfg, data);
+      for (size_t n = 0; n < init.size(); ++n) cpu->set_params(static_cast<int>(n), init[n]);
+      return cpu;
+    };
+    opt.message = [](const std::string& m) { std::fprintf(stderr, "\n%s\n", m.c_str()); };
     const RunSummary summary = run_training(*trainer, cfg, opt);
+    if (summary.fallback) trainer.reset();  // the GPU's; the run ended on summary.fallback
+    Trainer& finished = summary.fallback ? *summary.fallback : *trainer;
     std::signal(SIGINT, SIG_DFL);
 
     if (!args.save_params.empty()) {
       std::vector<NetworkParams> params;
       std::vector<std::string> names;
-      for (int n = 0; n < trainer->network_count(); ++n) {
-        params.push_back(trainer->params(n));
+      for (int n = 0; n < finished.network_count(); ++n) {
+        params.push_back(finished.params(n));
         names.push_back(cfg.networks[n].name);
       }
       save_run_params(args.save_params, names, params);
