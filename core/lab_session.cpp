@@ -7,14 +7,17 @@
 //
 // The worker trains in chunks of about 10 ms (so a command waits at most that long), ending
 // every chunk on the next logged step so snapshots land on multiples of log_every as in a
-// headless run — which is what makes "pause, step N" give exactly what `bnlab run` gives.
+// headless run — which is what makes "pause, step N" give exactly what `bnlab run` gives (the
+// lab evaluates more often in the first kEarlyPhaseSteps; evaluation does not touch training).
 
 #include "core/lab_session.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <limits>
+#include <numeric>
 #include <optional>
 
 #include "core/backend.h"
@@ -40,6 +43,52 @@ std::string widths(const std::vector<int>& w) {
   return s;
 }
 
+constexpr size_t kMaxNetworks = 16;  // resolve_config's limit
+
+// `stem` + the first number from `first` on that no network in `nets` is named.
+std::string unused_name(const std::vector<NetworkConfig>& nets, std::string stem, size_t first) {
+  stem.resize(std::min<size_t>(stem.size(), 56));  // names are at most 64 characters
+  for (size_t k = first;; ++k) {
+    const std::string name = stem + std::to_string(k);
+    if (std::none_of(nets.begin(), nets.end(), [&](const NetworkConfig& n) { return n.name == name; })) return name;
+  }
+}
+
+// `nets` edited as asked; returns which old network each new one continues (as
+// Worker::set_networks takes it), or an empty list when the edit is refused: removing the last
+// network, more than kMaxNetworks, an index out of range. New networks go at the end.
+std::vector<int> edit_list(std::vector<NetworkConfig>& nets, NetworkEdit what, int net) {
+  const int count = static_cast<int>(nets.size());
+  std::vector<int> from(nets.size());
+  std::iota(from.begin(), from.end(), 0);
+  if (what == NetworkEdit::Remove) {
+    if (count < 2 || net < 0 || net >= count) return {};
+    nets.erase(nets.begin() + net);
+    from.erase(from.begin() + net);
+    return from;
+  }
+  if (nets.empty() || nets.size() >= kMaxNetworks) return {};
+  if (what == NetworkEdit::Duplicate) {
+    if (net < 0 || net >= count) return {};
+    // "bn" → "bn-2"; a copy of "bn-2" is "bn-3", not "bn-2-2".
+    std::string stem = nets[net].name;
+    const size_t dash = stem.find_last_of('-');
+    if (dash != std::string::npos && dash + 1 < stem.size() &&
+        stem.find_first_not_of("0123456789", dash + 1) == std::string::npos)
+      stem.resize(dash);
+    NetworkConfig copy = nets[net];
+    copy.name = unused_name(nets, stem + "-", 2);
+    nets.push_back(std::move(copy));
+    from.push_back(net);
+  } else {
+    NetworkConfig fresh = nets.back();  // the settings of the last network, new weights
+    fresh.name = unused_name(nets, "net", nets.size() + 1);
+    nets.push_back(std::move(fresh));
+    from.push_back(-1);
+  }
+  return from;
+}
+
 }  // namespace
 
 // [SECTION] Settings that need a reset
@@ -52,11 +101,9 @@ std::vector<std::string> reset_reasons(const RunConfig& a, const RunConfig& d) {
   if (a.eval_stats != d.eval_stats)
     r.push_back(std::string("evaluation statistics ") + to_string(a.eval_stats) + " → " + to_string(d.eval_stats));
   if (to_json(a)["stats"] != to_json(d)["stats"]) r.push_back("statistics settings");
-  if (a.networks.size() != d.networks.size()) {
-    r.push_back("networks: " + std::to_string(a.networks.size()) + " → " + std::to_string(d.networks.size()));
-    return r;
-  }
-  for (size_t i = 0; i < a.networks.size(); ++i) {
+  // Networks are added, removed and duplicated live (Worker::set_networks); the lists differ in
+  // length only while such a change is on its way, or after one failed (LabState::error).
+  for (size_t i = 0; i < std::min(a.networks.size(), d.networks.size()); ++i) {
     const ModelConfig &x = a.networks[i].model, &y = d.networks[i].model;
     const std::string who = d.networks[i].name + ": ";
     if (x.hidden != y.hidden) r.push_back(who + "hidden widths " + widths(x.hidden) + " → " + widths(y.hidden));
@@ -76,6 +123,7 @@ struct LabSession::Worker {
   std::unique_ptr<Trainer> trainer;
   std::string backend, backend_why, error;
   RunHistory history;
+  int64_t order_start = 0;  // the step the trainer's data order began at: 0, or the last set_batch (Trainer::seek)
 
   bool playing = false;
   int64_t pending_steps = 0;  // asked for by step(n)
@@ -113,6 +161,9 @@ struct LabSession::Worker {
   }
 
   bool is_logged(int64_t s) const { return s % active.log_every == 0 || s % active.eval_every == 0; }
+  bool is_evaluated(int64_t s) const {
+    return s % active.eval_every == 0 || (s <= kEarlyPhaseSteps && s % active.log_every == 0);
+  }
   int64_t next_logged(int64_t s) const {
     return std::min((s / active.log_every + 1) * active.log_every, (s / active.eval_every + 1) * active.eval_every);
   }
@@ -136,6 +187,7 @@ struct LabSession::Worker {
     history.reset(static_cast<int>(active.networks.size()),
                   active.networks.empty() ? 0 : static_cast<int>(active.networks[0].model.hidden.size()));
     pending_steps = 0;
+    order_start = 0;
     rate = 0;
     rate_steps = 0;
     rate_seconds = 0;
@@ -175,7 +227,7 @@ struct LabSession::Worker {
     trainer->train(n);
     history.add_losses(start + 1, trainer->take_losses());
     const int64_t now = trainer->step();
-    if (is_logged(now)) trainer->request_snapshot(now % active.eval_every == 0);
+    if (is_logged(now)) trainer->request_snapshot(is_evaluated(now));
     if (pending_steps > 0) pending_steps -= n;
     else if (speed_limit > 0) tokens -= static_cast<double>(n);
     // Paused after the last step asked for: wait for the GPU's snapshots so the state is whole.
@@ -201,6 +253,17 @@ struct LabSession::Worker {
   // Applies what can change live and records what cannot.
   void apply_desired() {
     if (!trainer) return;
+    if (active.networks.size() != desired.networks.size()) {
+      // A list of another length from configure (the controls' buttons use edit_network, which
+      // says what each network continues): networks are matched by name, a new name starts fresh.
+      std::vector<int> from;
+      for (const NetworkConfig& d : desired.networks) {
+        const auto same = std::find_if(active.networks.begin(), active.networks.end(),
+                                       [&](const NetworkConfig& a) { return a.name == d.name; });
+        from.push_back(same == active.networks.end() ? -1 : static_cast<int>(same - active.networks.begin()));
+      }
+      set_networks(from);
+    }
     if (active.networks.size() == desired.networks.size()) {
       for (size_t i = 0; i < desired.networks.size(); ++i) {
         NetworkConfig& a = active.networks[i];
@@ -221,12 +284,102 @@ struct LabSession::Worker {
     if (active.batch != desired.batch) {
       trainer->set_batch(desired.batch);
       active.batch = desired.batch;
+      order_start = trainer->step();
     }
     active.log_every = desired.log_every;
     active.eval_every = desired.eval_every;
     active.steps = desired.steps;
     read_units();
     dirty = true;
+  }
+
+  // The networks become desired.networks while training: network k continues old network
+  // from[k] — its parameters and running statistics, its history and colour — or, with −1,
+  // starts from the weights init_params gives (those it would have had at step 0); a second k
+  // with the same from[k] is a duplicate: the parameters copied, a history of its own from now.
+  // The trainer cannot change its network count, so a new one is made and seeks to this step in
+  // the same data order: nothing else restarts, except momentum buffers, which start again at
+  // zero for every network (Trainer::seek). A new network keeps the run's shape (hidden widths,
+  // activation, initialization); a different one in `desired` waits for a reset as usual.
+  void set_networks(std::vector<int> from) {
+    for (int& f : from)
+      if (f >= static_cast<int>(active.networks.size())) f = -1;
+    const NetworkConfig shape = active.networks.front();
+    std::vector<NetworkConfig> nets;
+    for (size_t k = 0; k < from.size(); ++k) {
+      const NetworkConfig& d = desired.networks[k];
+      NetworkConfig n = from[k] >= 0 ? active.networks[from[k]] : d;
+      n.name = d.name;
+      if (from[k] < 0) {
+        n.model.hidden = shape.model.hidden;
+        n.model.activation = shape.model.activation;
+        n.model.init = shape.model.init;
+        n.model.init_std = shape.model.init_std;
+        n.model.norm.resize(n.model.hidden.size(), n.model.norm.empty() ? Norm::None : n.model.norm.back());
+      }
+      nets.push_back(std::move(n));
+    }
+    drain(true);  // snapshots of the old list belong to the old indices
+    RunConfig next = active;
+    next.networks = nets;
+    try {
+      std::string why;
+      std::unique_ptr<Trainer> t = make_trainer(next, *data, &why);
+      for (size_t k = 0; k < from.size(); ++k)
+        if (from[k] >= 0) t->set_params(static_cast<int>(k), trainer->params(from[k]));
+      t->seek(trainer->step(), order_start);
+      trainer = std::move(t);
+      backend = trainer->backend_name();
+      backend_why = why;
+    } catch (const std::exception& e) {
+      error = std::string("the networks could not change while training (") + e.what() + "); Reset applies the change";
+      return;
+    }
+    active.networks = std::move(nets);
+    history.rearrange(from, static_cast<int>(shape.model.hidden.size()));
+    // A network that has just joined is measured at once, so every view shows it before the next
+    // logged step; the others already have this step or get one more point at it.
+    const auto& hist = history.networks();
+    if (std::any_of(hist.begin(), hist.end(), [](const NetworkHistory& h) { return h.latest_step < 0; })) {
+      trainer->request_snapshot(true);
+      drain(true);
+    }
+    read_units();
+    dirty = true;
+  }
+
+  // A saved run reopened: its parameters and step (the data order where it was), its history.
+  // Momentum buffers are not saved; they restart at zero.
+  void resume(const LabSnapshot& saved) {
+    if (!trainer) return;
+    try {
+      if (saved.params.size() != active.networks.size())
+        throw std::runtime_error(std::to_string(saved.params.size()) + " parameter sets for " +
+                                 std::to_string(active.networks.size()) + " networks");
+      for (size_t n = 0; n < saved.params.size(); ++n)
+        trainer->set_network(static_cast<int>(n), active.networks[n], saved.params[n]);
+      trainer->seek(saved.step, saved.order_start);
+      order_start = saved.order_start;
+      history = saved.history;
+      read_units();
+    } catch (const std::exception& e) {
+      rebuild();
+      error = std::string("the saved parameters do not fit this data, so training starts afresh: ") + e.what();
+    }
+    dirty = true;
+  }
+
+  LabSnapshot snapshot() {
+    LabSnapshot s;
+    s.config = active;
+    if (trainer) {
+      drain(true);  // the snapshots already asked for belong to the steps trained
+      s.step = trainer->step();
+      s.order_start = order_start;
+      for (int n = 0; n < trainer->network_count(); ++n) s.params.push_back(trainer->params(n));
+    }
+    s.history = history;
+    return s;
   }
 
   static nlohmann::json to_json_network(const NetworkConfig& n) {
@@ -288,7 +441,13 @@ LabSession::LabSession(const RunConfig& cfg, bool playing) : desired_(cfg), work
           wake_.wait_for(lock, std::chrono::duration<double>(std::min(wait, 0.05)),
                          [&] { return quit_ || !commands_.empty(); });
         }
-        if (quit_) return;
+        if (quit_) {
+          // A GPU trainer's context is current on this thread: it must be destroyed here, not
+          // by ~LabSession on the UI thread.
+          lock.unlock();
+          w.trainer.reset();
+          return;
+        }
         cmds.swap(commands_);
         if (!cmds.empty()) busy_ = true;
       }
@@ -297,6 +456,10 @@ LabSession::LabSession(const RunConfig& cfg, bool playing) : desired_(cfg), work
       if (w.dirty && seconds_since(w.last_publish) > kPublishInterval) publish();
     }
   });
+}
+
+LabSession::LabSession(std::shared_ptr<const LabSnapshot> saved) : LabSession(saved->config, /*playing=*/false) {
+  post([saved](Worker& w) { w.resume(*saved); });
 }
 
 LabSession::~LabSession() {
@@ -330,6 +493,13 @@ void LabSession::post(std::function<void(Worker&)> command) {
 void LabSession::wait_idle() {
   std::unique_lock<std::mutex> lock(mutex_);
   idle_.wait(lock, [&] { return !busy_ && commands_.empty(); });
+}
+
+LabSnapshot LabSession::capture() {
+  auto done = std::make_shared<std::promise<LabSnapshot>>();
+  std::future<LabSnapshot> result = done->get_future();
+  post([done](Worker& w) { done->set_value(w.snapshot()); });
+  return result.get();
 }
 
 // [SECTION] Commands
@@ -394,12 +564,26 @@ void LabSession::configure(const RunConfig& desired) {
     try {
       // Through JSON and back: the same checks and messages as a config file gets.
       w.desired = resolve_config(to_json(desired));
+      w.desired.preset = desired.preset;  // not a config key, so JSON does not carry it
       w.error.clear();
       w.apply_desired();
     } catch (const std::exception& e) {
       w.error = e.what();
     }
     w.dirty = true;
+  });
+}
+
+void LabSession::edit_network(NetworkEdit what, int net) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (edit_list(desired_.networks, what, net).empty()) return;
+  }
+  post([what, net](Worker& w) {
+    const std::vector<int> from = edit_list(w.desired.networks, what, net);
+    if (from.empty() || !w.trainer) return;  // without a trainer the next reset builds the list
+    w.error.clear();
+    w.set_networks(from);
   });
 }
 
@@ -415,6 +599,60 @@ void LabSession::set_affine(int net, int layer, bool beta, float value) {
     } else {
       std::fill(v.begin(), v.end(), value);
       w.trainer->set_params(net, p);
+      w.read_units();
+    }
+    w.dirty = true;
+  });
+}
+
+void LabSession::open(const RunConfig& cfg) {
+  RunConfig checked;
+  try {
+    checked = resolve_config(to_json(cfg));
+    checked.preset = cfg.preset;
+  } catch (const std::exception& e) {
+    post([message = std::string(e.what())](Worker& w) {
+      w.error = message;
+      w.dirty = true;
+    });
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    desired_ = checked;
+  }
+  post([checked](Worker& w) {
+    w.desired = checked;
+    w.rebuild();
+  });
+}
+
+void LabSession::undo_normalization(int net) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (net >= 0 && net < static_cast<int>(desired_.networks.size())) desired_.networks[net].bn.learn_affine = false;
+  }
+  post([net](Worker& w) {
+    if (!w.trainer || net < 0 || net >= w.trainer->network_count()) return;
+    NetworkConfig cfg = w.active.networks[net];
+    NetworkParams p = w.trainer->params(net);
+    bool any = false;
+    for (LayerParams& L : p.layers) {
+      if (L.norm != Norm::Batch) continue;
+      any = true;
+      for (int j = 0; j < L.out; ++j) {
+        L.gamma[j] = std::sqrt(L.running_var[j] + static_cast<float>(cfg.bn.eps));
+        L.beta[j] = L.running_mean[j];
+      }
+    }
+    if (!any) {
+      w.error = cfg.name + ": no BatchNorm layer, so nothing to undo";
+    } else {
+      cfg.bn.learn_affine = false;
+      w.trainer->set_network(net, cfg, p);
+      w.active.networks[net] = cfg;
+      if (net < static_cast<int>(w.desired.networks.size())) w.desired.networks[net].bn.learn_affine = false;
+      w.history.revive(net);
       w.read_units();
     }
     w.dirty = true;

@@ -19,11 +19,17 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/network.h"
 #include "core/run_history.h"
 
 namespace bnlab {
 
 // [SECTION] What the UI reads
+
+// The first steps of a run, where BN's lead is widest (the paper's Figure 1a: ≈0.9 against
+// ≈0.75–0.8 test accuracy around step 500). The lab evaluates at every logged step until here,
+// not only every eval_every, and the Figure 1 view can zoom its x axis to this window.
+constexpr int64_t kEarlyPhaseSteps = 2000;
 
 struct LabState {
   RunConfig active;    // what trains now
@@ -43,13 +49,29 @@ struct LabState {
   uint64_t version = 0;  // increases with every publication
 };
 
+// A run caught at one step — its settings, history and every network's parameters: what a
+// session file keeps (core/session_file.h) and what a LabSession can start from.
+struct LabSnapshot {
+  RunConfig config;                   // the settings that trained (LabState::active)
+  int64_t step = 0;
+  int64_t order_start = 0;            // the step the data order began at (Trainer::seek)
+  RunHistory history;
+  std::vector<NetworkParams> params;  // (networks)
+};
+
 // [SECTION] The session
+
+enum class NetworkEdit { Add, Duplicate, Remove };
 
 class LabSession {
  public:
   // Starts the worker, which loads the data and makes the trainer (make_trainer: auto chooses).
   // `playing` starts training at once.
   explicit LabSession(const RunConfig& cfg, bool playing = true);
+  // Reopens a saved run (not null), paused at its step with its history; Play trains on from its
+  // parameters in the data order it had. When they do not fit the data (LabState::error says why), starts
+  // afresh from the saved settings instead.
+  explicit LabSession(std::shared_ptr<const LabSnapshot> saved);
   ~LabSession();
   LabSession(const LabSession&) = delete;
   LabSession& operator=(const LabSession&) = delete;
@@ -73,15 +95,37 @@ class LabSession {
 
   // The controls' settings for the whole run. Applied live where the trainer allows it (names,
   // learning rate, momentum, normalization per layer, BN momentum/ε, γ/β learned or pinned,
-  // batch size); everything else waits for reset() and is listed in LabState::needs_reset.
+  // batch size, a list of networks of another length — matched to the running ones by name, a
+  // new name starting fresh as with edit_network(Add)); everything else waits for reset() and is
+  // listed in LabState::needs_reset.
   // An invalid configuration is refused with LabState::error and changes nothing.
   void configure(const RunConfig& desired);
+  // Changes the list of networks while training, without restarting the others: every network
+  // keeps its parameters (running statistics included), history and colour, and the run its step
+  // and data order; only momentum buffers start again at zero. Add: a network named "netN" with
+  // the last network's settings and the initial weights the seed gives (those it would have had
+  // at step 0). Duplicate `net`: a copy of its settings and current parameters, named "<name>-2",
+  // that trains on the same batches from here. Remove `net`: refused for the last network.
+  // New networks go at the end of the list; at most 16. Names change through configure().
+  void edit_network(NetworkEdit what, int net = 0);
   // Sets γ (or β) of every unit of one hidden layer of one network to `value` (a layer's slider).
   void set_affine(int net, int layer, bool beta, float value);
+  // Replaces the whole run with `cfg` (validated as configure() does) and rebuilds it from its
+  // own seed: what opening another preset or lesson does. Refused with LabState::error when
+  // invalid; the old run then goes on.
+  void open(const RunConfig& cfg);
+  // Lesson 4: per BN layer of network `net`, γ_j = √(running_var_j + ε) and β_j = running_mean_j,
+  // pinned (bn.affine frozen) — BN's output then approximates its input again, so the
+  // nonlinearity sees the un-normalized x. Changing that network's settings later pins γ, β to
+  // bn.gamma, bn.beta; switching "learn γ, β" back on learns on from the undone values.
+  void undo_normalization(int net);
 
   // Blocks until every command sent so far is applied and every step asked for is trained, then
   // publishes. For tests and the screenshot mode; the UI never calls it.
   void wait_idle();
+  // The run as it stands between two chunks of training (waits for that, ~10 ms, and for pending
+  // snapshots): for saving a session. No parameters before the trainer exists.
+  LabSnapshot capture();
 
  private:
   struct Worker;

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace bnlab {
 
@@ -88,6 +90,43 @@ void Series::compact() {
   open_count_ = stride_;  // the last merged bucket is full; the next sample opens a new one
 }
 
+namespace {
+
+// The bucket bookkeeping both buffers share: a power-of-two stride, and a last bucket holding
+// 1..stride samples (none when there are no buckets). "" when it holds, else what is wrong.
+std::string check_buckets(size_t buckets, int capacity, int64_t stride, int64_t open_count) {
+  if (buckets > static_cast<size_t>(capacity))
+    return std::to_string(buckets) + " buckets, more than the capacity " + std::to_string(capacity);
+  if (stride < 1 || (stride & (stride - 1)) != 0) return "stride " + std::to_string(stride) + " is not a power of two";
+  if (buckets == 0 ? open_count != 0 : open_count < 1 || open_count > stride)
+    return "open_count " + std::to_string(open_count) + " does not fit stride " + std::to_string(stride);
+  return "";
+}
+
+}  // namespace
+
+void Series::restore(State s) {
+  const size_t n = s.x.size();
+  std::string why = check_buckets(n, capacity_, s.stride, s.open_count);
+  if (why.empty() && (s.mean.size() != n || s.lo.size() != n || s.hi.size() != n || s.finite.size() != n))
+    why = "x, mean, lo, hi and finite differ in length";
+  for (size_t i = 0; why.empty() && i < n; ++i)
+    if (s.finite[i] < 0 || s.finite[i] > (i + 1 == n ? s.open_count : s.stride))
+      why = "bucket " + std::to_string(i) + " counts " + std::to_string(s.finite[i]) + " finite samples of at most " +
+            std::to_string(i + 1 == n ? s.open_count : s.stride);
+  if (!why.empty()) throw std::runtime_error(why);
+  stride_ = s.stride;
+  open_count_ = s.open_count;
+  x_ = std::move(s.x);
+  mean_ = std::move(s.mean);
+  lo_ = std::move(s.lo);
+  hi_ = std::move(s.hi);
+  finite_ = std::move(s.finite);
+  for (auto* v : {&mean_, &lo_, &hi_}) v->reserve(capacity_);  // as the constructor: memory fixed from now on
+  x_.reserve(capacity_);
+  finite_.reserve(capacity_);
+}
+
 size_t Series::bytes() const {
   return static_cast<size_t>(capacity_) * (sizeof(double) + 3 * sizeof(float) + sizeof(int32_t));
 }
@@ -140,6 +179,25 @@ void HistogramTrack::add(double x, const Histogram& h) {
   for (int k = 0; k < bins_; ++k) col[k] += (static_cast<float>(h.counts[k]) * inv - col[k]) * w;
 }
 
+void HistogramTrack::restore(State s) {
+  std::string why = check_buckets(s.x.size(), capacity_, s.stride, s.open_count);
+  if (why.empty() && (s.bins < 0 || (s.bins == 0 && !s.x.empty()) || (s.bins > 0 && !(s.lo < s.hi))))
+    why = std::to_string(s.bins) + " bins over [" + std::to_string(s.lo) + ", " + std::to_string(s.hi) + ")";
+  if (why.empty() && s.values.size() != s.x.size() * static_cast<size_t>(s.bins))
+    why = std::to_string(s.values.size()) + " values for " + std::to_string(s.x.size()) + " columns of " +
+          std::to_string(s.bins) + " bins";
+  if (!why.empty()) throw std::runtime_error(why);
+  stride_ = s.stride;
+  open_count_ = s.open_count;
+  bins_ = s.bins;
+  lo_ = s.lo;
+  hi_ = s.hi;
+  x_ = std::move(s.x);
+  values_ = std::move(s.values);
+  x_.reserve(capacity_);
+  values_.reserve(static_cast<size_t>(capacity_) * bins_);
+}
+
 size_t HistogramTrack::bytes() const {
   return static_cast<size_t>(capacity_) * (sizeof(double) + static_cast<size_t>(bins_) * sizeof(float));
 }
@@ -147,10 +205,40 @@ size_t HistogramTrack::bytes() const {
 // [SECTION] RunHistory
 
 void RunHistory::reset(int networks, int hidden) {
+  std::vector<int> colors;
+  for (const auto& n : nets_) colors.push_back(n.color);
   nets_.clear();
   nets_.resize(networks);
   for (auto& n : nets_) n.layers.resize(hidden);
+  for (size_t i = 0; i < nets_.size(); ++i) nets_[i].color = i < colors.size() ? colors[i] : -1;
+  assign_free_colors();
   last_step_ = 0;
+}
+
+void RunHistory::rearrange(const std::vector<int>& from, int hidden) {
+  std::vector<NetworkHistory> next(from.size());
+  std::vector<bool> taken(nets_.size(), false);
+  for (size_t k = 0; k < from.size(); ++k) {
+    const int f = from[k];
+    if (f >= 0 && f < static_cast<int>(nets_.size()) && !taken[f]) {
+      next[k] = std::move(nets_[f]);
+      taken[f] = true;
+    } else {
+      next[k].layers.resize(hidden);
+      next[k].color = -1;
+    }
+  }
+  nets_ = std::move(next);
+  assign_free_colors();
+}
+
+void RunHistory::assign_free_colors() {
+  for (auto& n : nets_) {
+    if (n.color >= 0) continue;
+    int c = 0;
+    while (std::any_of(nets_.begin(), nets_.end(), [&](const NetworkHistory& o) { return o.color == c; })) ++c;
+    n.color = c;
+  }
 }
 
 void RunHistory::add_losses(int64_t first_step, const std::vector<float>& losses) {
@@ -178,6 +266,7 @@ void RunHistory::add_snapshot(const StepStats& s) {
     // After divergence every statistic is NaN or meaningless: the curves stop where it happened
     // and `latest` stays the last healthy snapshot.
     if (h.diverged_at >= 0 && s.step >= h.diverged_at) continue;
+    if (s.step <= h.latest_step) continue;
     h.latest = ns;
     h.latest_step = s.step;
     if (ns.has_eval) {

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/stats.h"
@@ -44,6 +45,21 @@ class Series {
   const float* hi() const { return hi_.data(); }
   float last() const { return mean_.empty() ? kNaN : mean_.back(); }
   size_t bytes() const;
+  int capacity() const { return capacity_; }
+  // Samples behind bucket i: the stride, or fewer in the last (open) bucket.
+  int64_t samples(int i) const { return i + 1 == size() ? open_count_ : stride_; }
+
+  // Everything a series holds, for session files (core/session_file.h): restore(state()) gives a
+  // series that goes on exactly as this one would.
+  struct State {
+    int64_t stride = 1, open_count = 0;
+    std::vector<double> x;             // (buckets)
+    std::vector<float> mean, lo, hi;   // (buckets)
+    std::vector<int32_t> finite;       // (buckets)
+  };
+  State state() const { return {stride_, open_count_, x_, mean_, lo_, hi_, finite_}; }
+  // Throws std::runtime_error saying what does not fit (sizes, capacity, stride, counts).
+  void restore(State s);
 
  private:
   void compact();  // merges bucket pairs; stride doubles
@@ -75,6 +91,18 @@ class HistogramTrack {
   const double* x() const { return x_.data(); }            // (columns) mean step of each column
   const float* values() const { return values_.data(); }   // (columns, bins) row-major fractions
   size_t bytes() const;
+  int capacity() const { return capacity_; }
+
+  // Everything a track holds, for session files; as Series::State.
+  struct State {
+    int64_t stride = 1, open_count = 0;
+    int bins = 0;
+    float lo = 0, hi = 0;
+    std::vector<double> x;       // (columns)
+    std::vector<float> values;   // (columns, bins)
+  };
+  State state() const { return {stride_, open_count_, bins_, lo_, hi_, x_, values_}; }
+  void restore(State s);  // throws std::runtime_error as Series::restore
 
  private:
   int capacity_;
@@ -109,16 +137,35 @@ struct NetworkHistory {
   int64_t latest_step = -1;     // its step; −1 before the first
   int64_t diverged_at = -1;     // first step with a NaN/Inf loss; −1 while healthy
   std::vector<UnitParams> units;  // (hidden layers)
+  // The network's colour (an index into the UI's palette), fixed for its life: removing another
+  // network, which shifts the indices, recolours nothing.
+  int color = 0;
 };
 
 class RunHistory {
  public:
-  // One NetworkHistory per network, `hidden` layers each.
+  RunHistory() = default;
+  // A history put back together from a saved session (core/session_file.h); networks with
+  // color −1 get free colours.
+  RunHistory(std::vector<NetworkHistory> nets, int64_t last_step) : nets_(std::move(nets)), last_step_(last_step) {
+    assign_free_colors();
+  }
+
+  // One NetworkHistory per network, `hidden` layers each, all empty. Networks that were here
+  // already keep their colours (a reset restarts the same networks).
   void reset(int networks, int hidden);
+  // The run's network list changed while training (networks added, removed or duplicated):
+  // network k of the new list continues old network from[k]'s history and colour. A network with
+  // from[k] = −1, or naming an old network an earlier k already continues (a duplicate), starts
+  // empty — its series begin at the step it joins — with `hidden` layers and the lowest colour no
+  // other network has. Old networks that no k names are dropped.
+  void rearrange(const std::vector<int>& from, int hidden);
 
   // Losses of consecutive steps first_step, first_step+1, ...: (steps, networks) row-major, as
   // Trainer::take_losses returns them.
   void add_losses(int64_t first_step, const std::vector<float>& losses);
+  // A snapshot at a step a network already has (a repeat, e.g. to measure a network that has
+  // just joined) adds nothing to that network.
   void add_snapshot(const StepStats& s);
   void set_units(int net, std::vector<UnitParams> units);
   // Clears a network's divergence mark: it was given new settings and trains again.
@@ -131,6 +178,8 @@ class RunHistory {
   size_t bytes() const;
 
  private:
+  void assign_free_colors();  // networks with color −1 get the lowest colours not in use
+
   std::vector<NetworkHistory> nets_;
   int64_t last_step_ = 0;
 };

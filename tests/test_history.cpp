@@ -1,5 +1,6 @@
 // test_history.cpp — bounded series: exact below capacity, min/max kept through decimation,
-// flat memory however long the run, NaN gaps, divergence marks, histogram tracks.
+// flat memory however long the run, NaN gaps, divergence marks, histogram tracks, networks
+// added and removed with their colours.
 
 #include <gtest/gtest.h>
 
@@ -132,6 +133,46 @@ TEST(RunHistory, LossesSnapshotsAndDivergence) {
   EXPECT_EQ(n[0].latest_step, 100);
   h.revive(1);
   EXPECT_EQ(n[1].diverged_at, -1);
+}
+
+TEST(RunHistory, RearrangeKeepsHistoriesAndColoursWithTheirNetworks) {
+  RunHistory h;
+  h.reset(3, 2);
+  h.add_snapshot(snapshot(0, 3, 2));
+  h.add_losses(1, {1.f, 2.f, 3.f, 1.f, 2.f, 3.f});  // (2 steps, 3 networks)
+  EXPECT_EQ(h.networks()[2].color, 2);
+  // Network 0 removed: the others keep their curves and colours.
+  h.rearrange({1, 2}, 2);
+  const auto& n = h.networks();
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[0].color, 1);
+  EXPECT_EQ(n[1].color, 2);
+  EXPECT_EQ(n[0].train_loss.size(), 2);
+  EXPECT_EQ(n[0].train_loss.mean()[1], 2.f);
+  EXPECT_EQ(n[1].train_loss.mean()[1], 3.f);
+  EXPECT_EQ(n[1].layers[1].pct[2].size(), 1);
+  // One added (−1) and a duplicate of network 1: empty histories, the lowest free colours.
+  h.rearrange({0, 1, -1, 1}, 2);
+  ASSERT_EQ(n.size(), 4u);
+  EXPECT_EQ(n[1].train_loss.size(), 2);  // the original keeps the history
+  EXPECT_EQ(n[2].color, 0);
+  EXPECT_EQ(n[3].color, 3);
+  EXPECT_TRUE(n[3].train_loss.empty());
+  EXPECT_EQ(n[3].layers.size(), 2u);
+  EXPECT_EQ(n[3].latest_step, -1);
+  // Losses of the next steps reach every network; a repeated snapshot reaches only the new ones.
+  h.add_losses(3, {1.f, 2.f, 3.f, 4.f});
+  EXPECT_EQ(n[3].train_loss.size(), 1);
+  EXPECT_EQ(n[3].train_loss.x()[0], 3);
+  h.add_snapshot(snapshot(0, 4, 2));
+  EXPECT_EQ(n[0].layers[1].pct[2].size(), 1);
+  EXPECT_EQ(n[3].layers[1].pct[2].size(), 1);
+  EXPECT_EQ(n[3].latest_step, 0);
+  // A reset restarts the same networks in the same colours.
+  h.reset(4, 2);
+  EXPECT_EQ(n[0].color, 1);
+  EXPECT_EQ(n[2].color, 0);
+  EXPECT_TRUE(n[1].train_loss.empty());
 }
 
 TEST(RunHistory, MemoryAfter10kEqualsAfter1M) {

@@ -1,6 +1,7 @@
 // test_session.cpp — the lab's worker: pausing and stepping N gives exactly a headless run of N
 // steps; reset gives identical initial weights; live changes apply, others wait for a reset;
-// invalid settings are refused; a diverging network stops while its twin carries on.
+// invalid settings are refused; a diverging network stops while its twin carries on; networks
+// added, duplicated and removed while training leave the others exactly where they were.
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "core/dataset.h"
+#include "core/gl_context.h"
 #include "core/lab_session.h"
 #include "core/trainer.h"
 
@@ -57,11 +59,23 @@ TEST(LabSession, PausedSteppingMatchesHeadlessRun) {
       EXPECT_EQ(loss.x()[k], k + 1);
       ASSERT_EQ(std::memcmp(&loss.mean()[k], &ref[k * 2 + n], sizeof(float)), 0) << "net " << n << " step " << k + 1;
     }
-    // Snapshots on every multiple of log_every, plus step 0; evaluation every 50 and at 0.
+    // Snapshots on every multiple of log_every, plus step 0; evaluation at each of them too, as
+    // all are within the early phase (kEarlyPhaseSteps).
     EXPECT_EQ(s->history.networks()[n].layers[1].pct[2].size(), 24);
-    EXPECT_EQ(s->history.networks()[n].test_acc.size(), 5);
+    EXPECT_EQ(s->history.networks()[n].test_acc.size(), 24);
     EXPECT_EQ(s->history.networks()[n].latest_step, 230);
   }
+}
+
+TEST(LabSession, EvaluatesEveryLoggedStepOnlyInTheEarlyPhase) {
+  LabSession lab(spiral_twins(), false);
+  lab.step(kEarlyPhaseSteps + 200);
+  lab.wait_idle();
+  const Series& acc = lab.state()->history.networks()[0].test_acc;
+  // Steps 0, 10, …, 2000 (log_every 10), then 2050, 2100, 2150, 2200 (eval_every 50).
+  ASSERT_EQ(acc.size(), 201 + 4);
+  EXPECT_EQ(acc.x()[200], 2000);
+  EXPECT_EQ(acc.x()[201], 2050);
 }
 
 TEST(LabSession, ResetGivesIdenticalStart) {
@@ -184,6 +198,168 @@ TEST(LabSession, BadDataIsReportedNotThrown) {
   auto s = lab.state();
   EXPECT_FALSE(s->ready);
   EXPECT_NE(s->error.find("/nonexistent"), std::string::npos) << s->error;
+}
+
+// [SECTION] Networks added, duplicated and removed while training
+
+// Momentum 0: then moving the networks into a new trainer (Worker::set_networks) changes nothing
+// at all, and every comparison below can be bit for bit.
+RunConfig plain_sgd_twins() { return spiral_twins({"optim.momentum=0"}); }
+
+// Train loss of `net` at steps first..last of a history, bit for bit against `ref` (steps,
+// networks) starting at step 1, network `ref_net` of `ref_nets`.
+void expect_losses(const Series& loss, int64_t first, int64_t last, const std::vector<float>& ref, int ref_net,
+                   int ref_nets) {
+  ASSERT_EQ(loss.size(), last - first + 1);
+  for (int64_t k = 0; k < loss.size(); ++k) {
+    ASSERT_EQ(loss.x()[k], first + k);
+    const float want = ref[(first + k - 1) * ref_nets + ref_net];
+    ASSERT_EQ(std::memcmp(&loss.mean()[k], &want, sizeof(float)), 0)
+        << "step " << first + k << ": " << loss.mean()[k] << " vs " << want;
+  }
+}
+
+TEST(LabSessionNetworks, DuplicateContinuesFromTheSourceAndRestartsNothing) {
+  const RunConfig cfg = plain_sgd_twins();
+  const std::vector<float> ref = headless_losses(cfg, 230);
+  LabSession lab(cfg, false);
+  lab.step(100);
+  lab.wait_idle();  // commands sent together apply before the steps are trained
+  lab.edit_network(NetworkEdit::Duplicate, 1);
+  EXPECT_EQ(lab.desired().networks.size(), 3u);  // the controls see the new list at once
+  lab.step(130);
+  lab.wait_idle();
+  auto s = lab.state();
+  ASSERT_TRUE(s->error.empty()) << s->error;
+  EXPECT_TRUE(s->needs_reset.empty());
+  EXPECT_EQ(s->step, 230);
+  ASSERT_EQ(s->active.networks.size(), 3u);
+  EXPECT_EQ(s->active.networks[2].name, "bn-2");
+  EXPECT_EQ(s->active.networks[2].model.norm[0], Norm::Batch);
+  const auto& nets = s->history.networks();
+  ASSERT_EQ(nets.size(), 3u);
+  // The twins' whole series, before and after, are those of a run that never had a third network.
+  expect_losses(nets[0].train_loss, 1, 230, ref, 0, 2);
+  expect_losses(nets[1].train_loss, 1, 230, ref, 1, 2);
+  // The copy starts at step 101 with bn's parameters and batches: bn's losses from there on.
+  expect_losses(nets[2].train_loss, 101, 230, ref, 1, 2);
+  // It was measured as it joined, with an evaluation equal to its source's at that step.
+  ASSERT_GE(nets[2].test_acc.size(), 1);
+  EXPECT_EQ(nets[2].test_acc.x()[0], 100);
+  EXPECT_EQ(nets[2].test_acc.last(), nets[1].test_acc.last());
+  EXPECT_EQ(nets[2].latest_step, 230);
+  EXPECT_EQ(nets[0].color, 0);
+  EXPECT_EQ(nets[1].color, 1);
+  EXPECT_EQ(nets[2].color, 2);
+  // A second copy of either is named apart.
+  lab.edit_network(NetworkEdit::Duplicate, 2);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->active.networks[3].name, "bn-3");
+}
+
+TEST(LabSessionNetworks, RemoveKeepsTheOthersHistoriesAndColours) {
+  const RunConfig cfg = plain_sgd_twins();
+  const std::vector<float> ref = headless_losses(cfg, 150);
+  LabSession lab(cfg, false);
+  lab.step(100);
+  lab.wait_idle();
+  lab.edit_network(NetworkEdit::Remove, 0);
+  lab.step(50);
+  lab.wait_idle();
+  auto s = lab.state();
+  ASSERT_TRUE(s->error.empty()) << s->error;
+  EXPECT_EQ(s->step, 150);
+  ASSERT_EQ(s->active.networks.size(), 1u);
+  EXPECT_EQ(s->active.networks[0].name, "bn");
+  const NetworkHistory& bn = s->history.networks().at(0);
+  expect_losses(bn.train_loss, 1, 150, ref, 1, 2);
+  EXPECT_EQ(bn.layers[1].pct[2].x()[0], 0);  // its snapshots from step 0 are still there
+  EXPECT_EQ(bn.color, 1) << "bn keeps its colour when the network before it goes";
+  // The last network cannot be removed.
+  lab.edit_network(NetworkEdit::Remove, 0);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->active.networks.size(), 1u);
+  EXPECT_EQ(lab.desired().networks.size(), 1u);
+  // A reset restarts the same network in the same colour.
+  lab.reset();
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->history.networks().at(0).color, 1);
+}
+
+TEST(LabSessionNetworks, AddedNetworkStartsFromTheSeedsInitialWeightsAtTheCurrentStep) {
+  const RunConfig cfg = plain_sgd_twins();
+  LabSession lab(cfg, false);
+  lab.step(100);
+  lab.wait_idle();
+  lab.edit_network(NetworkEdit::Add);
+  lab.step(20);
+  lab.wait_idle();
+  auto s = lab.state();
+  ASSERT_TRUE(s->error.empty()) << s->error;
+  ASSERT_EQ(s->active.networks.size(), 3u);
+  EXPECT_EQ(s->active.networks[2].name, "net3");
+  // A headless run with the three networks from the start, its new one reset to its step-0
+  // weights at step 100: the added network's losses.
+  RunConfig three = cfg;
+  three.networks.push_back(s->active.networks[2]);
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(three, data);
+  const NetworkParams initial = t->params(2);
+  t->train(100);
+  t->set_params(2, initial);
+  t->train(20);
+  const std::vector<float> all = t->take_losses();
+  expect_losses(s->history.networks()[2].train_loss, 101, 120, all, 2, 3);
+  expect_losses(s->history.networks()[0].train_loss, 1, 120, all, 0, 3);
+  EXPECT_EQ(s->history.networks()[2].color, 2);
+}
+
+TEST(LabSessionNetworks, ConfigureWithAnotherListMatchesNetworksByName) {
+  LabSession lab(plain_sgd_twins(), false);
+  lab.step(50);
+  lab.wait_idle();
+  RunConfig d = lab.desired();
+  std::swap(d.networks[0], d.networks[1]);  // bn first now
+  d.networks.push_back(d.networks[1]);
+  d.networks[2].name = "fresh";
+  lab.configure(d);
+  lab.step(10);
+  lab.wait_idle();
+  auto s = lab.state();
+  ASSERT_TRUE(s->error.empty()) << s->error;
+  EXPECT_TRUE(s->needs_reset.empty());
+  ASSERT_EQ(s->history.networks().size(), 3u);
+  EXPECT_EQ(s->history.networks()[0].color, 1);  // "bn" kept its history and colour
+  EXPECT_EQ(s->history.networks()[0].train_loss.size(), 60);
+  EXPECT_EQ(s->history.networks()[1].color, 0);
+  EXPECT_EQ(s->history.networks()[2].train_loss.size(), 10);
+  EXPECT_EQ(s->history.networks()[2].color, 2);
+  // The count alone never needs a reset.
+  RunConfig one = s->active;
+  one.networks.pop_back();
+  EXPECT_TRUE(reset_reasons(s->active, one).empty());
+}
+
+TEST(LabSessionNetworks, DuplicateOnTheGpuTrainsLikeItsSource) {
+  try {
+    GlContext probe;
+  } catch (const GpuError& e) {
+    GTEST_SKIP() << "no OpenGL 4.3 compute context: " << e.what();
+  }
+  LabSession lab(spiral_twins({"optim.momentum=0", "backend=gpu"}), false);
+  lab.step(40);
+  lab.wait_idle();
+  lab.edit_network(NetworkEdit::Duplicate, 0);
+  lab.step(60);
+  lab.wait_idle();
+  auto s = lab.state();
+  ASSERT_TRUE(s->error.empty()) << s->error;
+  EXPECT_EQ(s->backend.rfind("gpu", 0), 0u) << s->backend;
+  EXPECT_EQ(s->step, 100);
+  const Series &src = s->history.networks()[0].train_loss, &dup = s->history.networks()[2].train_loss;
+  ASSERT_EQ(src.size(), 100);
+  ASSERT_EQ(dup.size(), 60);
+  EXPECT_EQ(std::memcmp(src.mean() + 40, dup.mean(), 60 * sizeof(float)), 0);
 }
 
 }  // namespace
