@@ -1,0 +1,328 @@
+// test_lessons.cpp — the guided lessons and the features they need: the lesson blocks, every
+// lesson training on both backends, noisy BN's draws, zero initialization's symmetry, and the
+// lab's "undo normalization" and "open" commands.
+//
+// [SECTION] Helpers
+// [SECTION] Lesson blocks
+// [SECTION] Every lesson trains on both backends
+// [SECTION] Noisy BN draws
+// [SECTION] Zero initialization
+// [SECTION] The lab's lesson commands
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/bn_noise.h"
+#include "core/config.h"
+#include "core/dataset.h"
+#include "core/gl_context.h"
+#include "core/gpu_trainer.h"
+#include "core/lab_session.h"
+#include "core/lessons.h"
+#include "core/trainer.h"
+#include "tests/test_util.h"
+
+namespace bnlab {
+namespace {
+
+// [SECTION] Helpers
+
+// A lesson's run on a slice of its data, so that every lesson trains in a test's time.
+RunConfig small_lesson(const std::string& preset) {
+  return build_config(preset, "", {"data.train_size=600", "data.test_size=200", "stats.probe_size=64"});
+}
+
+bool gl_available(std::string* why) {
+  try {
+    GlContext probe;
+    return true;
+  } catch (const GpuError& e) {
+    *why = e.what();
+    return false;
+  }
+}
+
+// The networks a lesson means to diverge: lesson 3's no-BN network at 30× the learning rate.
+bool meant_to_diverge(const std::string& preset, const std::string& net) {
+  return preset == "lesson-3-learning-rates" && net == "none-x30";
+}
+
+// [SECTION] Lesson blocks
+
+TEST(Lessons, NineLessonsNumberedInOrderWithEveryText) {
+  const std::vector<Lesson> all = list_lessons();
+  ASSERT_EQ(all.size(), 9u);
+  const std::regex year(".*(19|20)[0-9]{2}.*");
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Lesson& l = all[i];
+    SCOPED_TRACE(l.preset);
+    EXPECT_EQ(l.number, static_cast<int>(i) + 1);
+    if (i == 0) EXPECT_EQ(l.preset, "paper-fig1");  // lesson 1 is the paper's experiment itself
+    else EXPECT_EQ(l.preset.rfind("lesson-" + std::to_string(i + 1) + "-", 0), 0u);
+    for (const std::string* text : {&l.title, &l.look, &l.try_this, &l.found})
+      EXPECT_GE(text->size(), 20u) << *text;
+    EXPECT_TRUE(std::regex_match(l.reference, year)) << "the reference names no year: " << l.reference;
+    // The config of a lesson preset ignores the lesson block and names its preset.
+    EXPECT_EQ(build_config(l.preset, "", {}).preset, l.preset);
+  }
+}
+
+TEST(Lessons, NeighboursStepThroughInOrderAndStopAtTheEnds) {
+  const std::vector<Lesson> all = list_lessons();
+  ASSERT_EQ(all.size(), 9u);
+  EXPECT_FALSE(neighbour_lesson(all, all.front().preset, -1));
+  EXPECT_EQ(neighbour_lesson(all, all.front().preset, +1)->number, 2);
+  EXPECT_EQ(neighbour_lesson(all, all[4].preset, -1)->number, 4);
+  EXPECT_FALSE(neighbour_lesson(all, all.back().preset, +1));
+  EXPECT_FALSE(neighbour_lesson(all, "spiral-twins", +1));
+}
+
+TEST(Lessons, PresetsWithoutALessonHaveNone) {
+  EXPECT_FALSE(lesson_of("spiral-twins"));
+  EXPECT_FALSE(lesson_of("no-such-preset"));
+  EXPECT_EQ(build_config("", "", {}).preset, "paper-fig1");  // the default preset is named too
+}
+
+// [SECTION] Every lesson trains on both backends
+
+// 30 CPU steps of every lesson: every network stays finite except the one meant to diverge,
+// which does; then the first steps again on the GPU, loss for loss. Lesson 5's BN at batch 2 is
+// chaotic — x̂ = d/√(d² + ε) of two examples turns rounding differences into a 25× larger gap
+// per step (1e-5 at step 2, 1e-2 at step 4) — so there the first 3 steps are compared.
+TEST(Lessons, EveryLessonTrainsOnBothBackends) {
+  std::string why;
+  const bool gpu = gl_available(&why);
+  for (const Lesson& l : list_lessons()) {
+    SCOPED_TRACE(l.preset);
+    const RunConfig cfg = small_lesson(l.preset);
+    const DataSplit data = load_data(cfg.data, cfg.seed);
+    auto cpu = make_cpu_trainer(cfg, data);
+    cpu->train(30);
+    const std::vector<float> losses = cpu->take_losses();  // (30, networks)
+    cpu->request_snapshot(true);
+    const auto snap = cpu->poll_snapshot(true);
+    ASSERT_TRUE(snap);
+    const size_t nets = cfg.networks.size();
+    for (size_t n = 0; n < nets; ++n) {
+      const std::string& name = cfg.networks[n].name;
+      if (meant_to_diverge(l.preset, name)) {
+        EXPECT_GE(snap->networks[n].diverged_at, 1) << name << " should diverge within 30 steps";
+        continue;
+      }
+      EXPECT_EQ(snap->networks[n].diverged_at, -1) << name;
+      EXPECT_TRUE(std::isfinite(losses[29 * nets + n])) << name;
+      EXPECT_TRUE(std::isfinite(snap->networks[n].test_acc)) << name;
+    }
+    if (!gpu) continue;
+    auto g = make_gpu_trainer(cfg, data);
+    auto c = make_cpu_trainer(cfg, data);
+    const int steps = l.preset == "lesson-5-small-batches" ? 3 : 5;
+    g->train(steps);
+    c->train(steps);
+    const std::vector<float> gl = g->take_losses(), cl = c->take_losses();
+    ASSERT_EQ(gl.size(), cl.size());
+    for (size_t k = 0; k < gl.size(); ++k)
+      EXPECT_NEAR(gl[k], cl[k], 1e-4 + 1e-3 * std::abs(cl[k])) << "step " << k / nets << ", " << cfg.networks[k % nets].name;
+  }
+  if (!gpu) GTEST_SKIP() << "CPU part passed; no OpenGL 4.3 compute context for the GPU part: " << why;
+}
+
+// [SECTION] Noisy BN draws
+
+TEST(NoisyBn, DrawsAreAPureFunctionOfTheirKeyWithinTheirRanges) {
+  const BnNoiseKey k{42, 7};
+  float mu = 0, sigma = 0, mu2 = 0, sigma2 = 0;
+  bn_noise_unit(k, 1, 3, 0.8f, 0.5f, &mu, &sigma);
+  bn_noise_unit(k, 1, 3, 0.8f, 0.5f, &mu2, &sigma2);
+  EXPECT_EQ(mu, mu2);
+  EXPECT_EQ(sigma, sigma2);
+  EXPECT_EQ(bn_noise_gauss(k, 1, 3, 5), bn_noise_gauss(k, 1, 3, 5));
+  // Over many steps: μ fills (−a, a), σ fills (0, b), and both change from step to step.
+  double mu_lo = 1, mu_hi = -1, sigma_lo = 1, sigma_hi = -1;
+  int repeats = 0;
+  float last = std::nanf("");
+  for (int64_t t = 0; t < 2000; ++t) {
+    bn_noise_unit({42, t}, 0, 0, 0.8f, 0.5f, &mu, &sigma);
+    mu_lo = std::min<double>(mu_lo, mu), mu_hi = std::max<double>(mu_hi, mu);
+    sigma_lo = std::min<double>(sigma_lo, sigma), sigma_hi = std::max<double>(sigma_hi, sigma);
+    repeats += mu == last;
+    last = mu;
+  }
+  EXPECT_GT(mu_lo, -0.8);
+  EXPECT_LT(mu_lo, -0.75);
+  EXPECT_LT(mu_hi, 0.8);
+  EXPECT_GT(mu_hi, 0.75);
+  EXPECT_GT(sigma_lo, 0.0);
+  EXPECT_LT(sigma_lo, 0.01);
+  EXPECT_LT(sigma_hi, 0.5);
+  EXPECT_GT(sigma_hi, 0.49);
+  EXPECT_EQ(repeats, 0);
+  // The per-example draws are standard normal: mean ≈ 0, variance ≈ 1 over 20,000 of them.
+  double sum = 0, sq = 0;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    const double g = bn_noise_gauss({1, 3}, 2, i % 100, i / 100);
+    sum += g;
+    sq += g * g;
+  }
+  EXPECT_NEAR(sum / n, 0.0, 0.03);
+  EXPECT_NEAR(sq / n, 1.0, 0.04);
+  // Another seed, another layer or another unit draw differently.
+  EXPECT_NE(bn_noise_gauss({1, 3}, 2, 0, 0), bn_noise_gauss({2, 3}, 2, 0, 0));
+  EXPECT_NE(bn_noise_gauss({1, 3}, 2, 0, 0), bn_noise_gauss({1, 3}, 1, 0, 0));
+  EXPECT_NE(bn_noise_gauss({1, 3}, 2, 0, 0), bn_noise_gauss({1, 3}, 2, 1, 0));
+}
+
+TEST(NoisyBn, ConfigKeysAreCheckedAndRoundTrip) {
+  const RunConfig cfg = build_config("lesson-8-noisy-batchnorm", "", {});
+  const NetworkConfig& noisy = cfg.networks.at(2);
+  EXPECT_EQ(noisy.bn.noise_mean, 1.0);
+  EXPECT_EQ(noisy.bn.noise_std, 1.0);
+  EXPECT_EQ(cfg.networks.at(1).bn.noise_mean, 0.0);
+  const RunConfig back = resolve_config(to_json(cfg));
+  EXPECT_EQ(back.networks.at(2).bn.noise_std, 1.0);
+  EXPECT_TRUE(Contains(error_of([] { build_config("", "", {"bn.noise_std=-1"}); }), "bn.noise_std=-1"));
+  EXPECT_TRUE(Contains(error_of([] { build_config("", "", {"bn.noise_mean=11"}); }), "must be in [0, 10]"));
+}
+
+// The noise reaches training (the losses differ from plain BN's from the first step on) but not
+// evaluation: with the same weights, eval-mode test loss is the same with and without noise.
+TEST(NoisyBn, TrainingSeesTheNoiseEvaluationDoesNot) {
+  RunConfig cfg = build_config("lesson-8-noisy-batchnorm", "", {"data.train_size=600", "data.test_size=200"});
+  cfg.networks.erase(cfg.networks.begin());  // bn and noisy-bn: the same initial weights
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(cfg, data);
+  t->request_snapshot(true);  // before any step
+  const auto s0 = t->poll_snapshot(true);
+  ASSERT_TRUE(s0);
+  EXPECT_EQ(s0->networks[0].test_loss, s0->networks[1].test_loss);
+  // The probe shows what training sees: noisy-bn's nonlinearity inputs are shifted and wider.
+  EXPECT_NE(s0->networks[0].layers[2].pct[2], s0->networks[1].layers[2].pct[2]);
+  EXPECT_GT(s0->networks[1].layers[0].std, s0->networks[0].layers[0].std);
+  t->train(1);
+  const std::vector<float> l = t->take_losses();
+  EXPECT_NE(l[0], l[1]);
+}
+
+// [SECTION] Zero initialization
+
+// Zero weights: every unit of a layer computes the same value and gets the same gradient, so
+// after training the rows of each hidden W (and the columns of the next layer's W that read
+// those units) are still identical — while the weights did move (sigmoid passes gradient).
+void expect_symmetric_after_training(Backend backend) {
+  RunConfig cfg = build_config("lesson-9-initialization", "",
+                               {"data.train_size=600", "data.test_size=200", "model.activation=sigmoid", "optim.lr=0.5"});
+  cfg.networks.resize(1);
+  ASSERT_EQ(cfg.networks[0].model.init, Init::Zero);
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = backend == Backend::Gpu ? make_gpu_trainer(cfg, data) : make_cpu_trainer(cfg, data);
+  t->train(100);
+  const NetworkParams p = t->params(0);
+  for (size_t l = 0; l < p.layers.size(); ++l) {
+    SCOPED_TRACE("layer " + std::to_string(l));
+    const LayerParams& L = p.layers[l];
+    double moved = 0;
+    for (float w : L.weight) moved = std::max(moved, std::abs(static_cast<double>(w)));
+    EXPECT_GT(moved, 1e-5) << "the weights should have moved from 0";
+    const double tol = 1e-4 * moved;
+    const bool hidden_out = l + 1 < p.layers.size();  // rows: units of a hidden layer
+    const bool hidden_in = l > 0;                    // columns: units of the hidden layer below
+    for (int o = 0; o < L.out; ++o)
+      for (int i = 0; i < L.in; ++i) {
+        const float w = L.weight[static_cast<size_t>(o) * L.in + i];
+        if (hidden_out) {
+          EXPECT_NEAR(w, L.weight[i], tol) << "row " << o << " col " << i;
+        }
+        if (hidden_in) {
+          EXPECT_NEAR(w, L.weight[static_cast<size_t>(o) * L.in], tol) << "row " << o << " col " << i;
+        }
+      }
+  }
+}
+
+TEST(ZeroInit, UnitsOfALayerStayIdenticalOnTheCpu) { expect_symmetric_after_training(Backend::Cpu); }
+
+TEST(ZeroInit, UnitsOfALayerStayIdenticalOnTheGpu) {
+  std::string why;
+  if (!gl_available(&why)) GTEST_SKIP() << "no OpenGL 4.3 compute context: " << why;
+  expect_symmetric_after_training(Backend::Gpu);
+}
+
+// [SECTION] The lab's lesson commands
+
+// Lesson 4: after undo_normalization, γ = √(running var + ε) and β = running mean, pinned — they
+// stay put while training goes on — and the BN network's sigmoids saturate like the baseline's.
+TEST(LabLessons, UndoNormalizationPinsGammaBetaToTheRunningStatistics) {
+  RunConfig cfg = build_config("lesson-4-undo-normalization", "", {"backend=cpu"});
+  LabSession lab(cfg, false);
+  lab.step(300);
+  lab.wait_idle();
+  const float saturation_before = lab.state()->history.networks().at(1).latest.layers.at(0).saturation;
+  EXPECT_LT(saturation_before, 0.05f);
+
+  lab.undo_normalization(0);  // the baseline has no BN: refused with a reason
+  lab.wait_idle();
+  EXPECT_TRUE(Contains(lab.state()->error, "no BatchNorm"));
+
+  lab.undo_normalization(1);
+  lab.wait_idle();
+  const auto s = lab.state();
+  EXPECT_FALSE(s->active.networks[1].bn.learn_affine);
+  EXPECT_FALSE(lab.desired().networks[1].bn.learn_affine);
+  const std::vector<UnitParams> undone = s->history.networks().at(1).units;
+  ASSERT_EQ(undone.size(), 3u);
+  const float eps = static_cast<float>(cfg.networks[1].bn.eps);
+  for (const UnitParams& u : undone)
+    for (size_t j = 0; j < u.gamma.size(); ++j) {
+      EXPECT_FLOAT_EQ(u.gamma[j], std::sqrt(u.running_var[j] + eps));
+      EXPECT_EQ(u.beta[j], u.running_mean[j]);
+    }
+
+  lab.step(100);
+  lab.wait_idle();
+  const auto later = lab.state();
+  const std::vector<UnitParams>& now = later->history.networks().at(1).units;
+  for (size_t l = 0; l < now.size(); ++l) {
+    EXPECT_EQ(now[l].gamma, undone[l].gamma) << "γ of layer " << l << " is pinned";
+    EXPECT_EQ(now[l].beta, undone[l].beta) << "β of layer " << l << " is pinned";
+  }
+  // The nonlinearity sees the un-normalized x again: most of layer 1's sigmoids saturate, as in
+  // the baseline (init σ = 1).
+  const float saturation_after = later->history.networks().at(1).latest.layers.at(0).saturation;
+  const float baseline = later->history.networks().at(0).latest.layers.at(0).saturation;
+  EXPECT_GT(saturation_after, 0.3f);
+  EXPECT_GT(saturation_after, 0.5f * baseline);
+}
+
+// Opening a lesson replaces the run: its networks, its preset name, step 0 from its own weights.
+TEST(LabLessons, OpenReplacesTheRunWithTheLessonsOwn) {
+  LabSession lab(build_config("paper-fig1", "", {"backend=cpu", "data.train_size=600", "data.test_size=200"}), false);
+  lab.step(20);
+  lab.wait_idle();
+  RunConfig next = small_lesson("lesson-7-batchnorm-vs-layernorm");
+  next.backend = Backend::Cpu;
+  lab.open(next);
+  EXPECT_EQ(lab.desired().preset, "lesson-7-batchnorm-vs-layernorm");  // at once, for the panel
+  lab.wait_idle();
+  const auto s = lab.state();
+  EXPECT_TRUE(s->error.empty()) << s->error;
+  EXPECT_EQ(s->active.preset, "lesson-7-batchnorm-vs-layernorm");
+  ASSERT_EQ(s->active.networks.size(), 3u);
+  EXPECT_EQ(s->active.networks[2].name, "layernorm");
+  EXPECT_EQ(s->step, 0);
+  // A bad config is refused and the run goes on.
+  RunConfig bad = next;
+  bad.batch = 0;
+  lab.open(bad);
+  lab.wait_idle();
+  EXPECT_TRUE(Contains(lab.state()->error, "optim.batch"));
+  EXPECT_EQ(lab.desired().preset, "lesson-7-batchnorm-vs-layernorm");
+  EXPECT_EQ(lab.state()->active.networks.size(), 3u);
+}
+
+}  // namespace
+}  // namespace bnlab
