@@ -1,0 +1,430 @@
+// figure_kinds.cpp — one function per figure kind, turning a run into panels of series (figure.h).
+//
+// [SECTION] Series from snapshots
+// [SECTION] paper-fig1
+// [SECTION] overview and lr-sweep
+// [SECTION] saturation
+// [SECTION] histograms
+// [SECTION] Dispatch
+
+#include <algorithm>
+#include <cstdio>
+
+#include "ui/figure.h"
+#include "ui/lab_view.h"
+#include "ui/panel_common.h"
+
+namespace bnlab {
+
+namespace {
+
+// [SECTION] Series from snapshots
+
+ImU32 color_of(int net, float alpha = 1.f) { return network_color(net, ViewOptions{}, alpha); }
+
+// `c` mixed with white: t = 0 gives c, t = 1 white. Earlier steps of a histogram are paler.
+ImU32 paler(ImU32 c, float t) {
+  ImVec4 v = ImGui::ColorConvertU32ToFloat4(c);
+  v.x += (1 - v.x) * t;
+  v.y += (1 - v.y) * t;
+  v.z += (1 - v.z) * t;
+  return ImGui::ColorConvertFloat4ToU32(v);
+}
+
+std::string panel_id(size_t i) {
+  std::string id;
+  for (size_t k = i + 1; k > 0; k = (k - 1) / 26) id.insert(id.begin(), static_cast<char>('a' + (k - 1) % 26));
+  return id;
+}
+
+std::string step_text(int64_t step) {
+  char buf[32];
+  if (step >= 1000 && step % 1000 == 0) std::snprintf(buf, sizeof buf, "%lldk", static_cast<long long>(step / 1000));
+  else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(step));
+  return buf;
+}
+
+bool has_norm(const NetworkConfig& n, Norm norm) {
+  return std::find(n.model.norm.begin(), n.model.norm.end(), norm) != n.model.norm.end();
+}
+
+// A network's description for captions: "bn (BN, lr 2.5)".
+std::string net_text(const NetworkConfig& n) {
+  char lr[32];
+  std::snprintf(lr, sizeof lr, "lr %g", n.optim.lr);
+  const char* norm = has_norm(n, Norm::Batch) ? "BN" : has_norm(n, Norm::Layer) ? "LayerNorm" : "no normalization";
+  return n.name + " (" + norm + ", " + lr + ")";
+}
+
+// One value of network `net` at every snapshot `keep` accepts, as a line.
+template <typename Value, typename Keep>
+FigureSeries over_steps(const FigureRun& r, int net, const std::string& name, const std::string& label, ImU32 color,
+                        Value value, Keep keep) {
+  FigureSeries s;
+  s.network = r.cfg.networks[net].name;
+  s.name = name;
+  s.label = label;
+  s.color = color;
+  for (const StepStats& snap : r.snapshots) {
+    const NetworkStats& n = snap.networks[net];
+    if (!keep(n)) continue;
+    s.x.push_back(static_cast<double>(snap.step));
+    s.y.push_back(value(n));
+  }
+  return s;
+}
+
+FigureSeries test_accuracy(const FigureRun& r, int net) {
+  return over_steps(r, net, "test_acc", r.cfg.networks[net].name, color_of(net),
+                    [](const NetworkStats& n) { return n.test_acc; }, [](const NetworkStats& n) { return n.has_eval; });
+}
+
+// The mean mini-batch loss over each interval between snapshots (metrics.csv's train_loss_mean):
+// smooth enough to read, and no step left out.
+FigureSeries train_loss(const FigureRun& r, int net) {
+  FigureSeries s;
+  s.network = r.cfg.networks[net].name;
+  s.name = "train_loss_mean";
+  s.label = s.network;
+  s.color = color_of(net);
+  const size_t nets = r.cfg.networks.size();
+  for (size_t k = 1; k < r.snapshots.size(); ++k) {
+    const int64_t from = r.snapshots[k - 1].step, to = r.snapshots[k].step;
+    if (to <= from || static_cast<size_t>(to) * nets > r.losses.size()) continue;
+    double sum = 0;
+    for (int64_t t = from + 1; t <= to; ++t) sum += r.losses[static_cast<size_t>(t - 1) * nets + net];
+    s.x.push_back(static_cast<double>(to));
+    s.y.push_back(static_cast<float>(sum / static_cast<double>(to - from)));
+  }
+  return s;
+}
+
+// "baseline diverged at step N" as a marker, when it did.
+void add_divergence(const FigureRun& r, FigurePanel* p) {
+  for (size_t n = 0; n < r.cfg.networks.size(); ++n) {
+    const int64_t at = r.snapshots.back().networks[n].diverged_at;
+    if (at < 0) continue;
+    FigureSeries m;
+    m.kind = FigureSeries::Marker;
+    m.network = r.cfg.networks[n].name;
+    m.name = "diverged_at";
+    m.label = m.network + " diverged at step " + std::to_string(at);
+    m.color = color_of(static_cast<int>(n));
+    m.x = {static_cast<double>(at)};
+    m.y = {kNaN};
+    p->series.push_back(std::move(m));
+  }
+}
+
+FigurePanel accuracy_panel(const FigureRun& r, const std::vector<int>& nets) {
+  FigurePanel p;
+  p.title = "Test accuracy";
+  p.x_label = "training step";
+  p.y_label = "test accuracy";
+  p.legend = plot::Legend::BottomRight;
+  for (int n : nets) p.series.push_back(test_accuracy(r, n));
+  return p;
+}
+
+FigurePanel loss_panel(const FigureRun& r) {
+  FigurePanel p;
+  p.title = "Train loss";
+  p.x_label = "training step";
+  p.y_label = "cross-entropy (log scale)";
+  p.y_log = true;
+  p.x_min = 0;  // its first point is the first interval's end; the axis starts with the others'
+  for (size_t n = 0; n < r.cfg.networks.size(); ++n) p.series.push_back(train_loss(r, static_cast<int>(n)));
+  return p;
+}
+
+// The paper's Figure 1b/c: the 15th, 50th and 85th percentiles of the input to the typical unit of
+// the last hidden layer, as three lines over a faint 15–85 band.
+FigurePanel unit_panel(const FigureRun& r, int net) {
+  FigurePanel p;
+  const NetworkConfig& cfg = r.cfg.networks[net];
+  const size_t last = cfg.model.hidden.size() - 1;
+  p.x_label = "training step";
+  p.y_label = std::string(to_string(cfg.model.activation)) + " input (unit " + std::to_string(r.cfg.stats.typical_unit) +
+              ", layer " + std::to_string(last + 1) + ")";
+  p.legend = plot::Legend::Off;
+  auto pct = [&](int k) { return [last, k](const NetworkStats& n) { return n.layers[last].unit_pct[k]; }; };
+  auto any = [](const NetworkStats& n) { return !n.layers.empty(); };
+  FigureSeries lo = over_steps(r, net, "unit_p15", "##p15", color_of(net), pct(1), any);
+  FigureSeries mid = over_steps(r, net, "unit_p50", "##p50", color_of(net), pct(2), any);
+  FigureSeries hi = over_steps(r, net, "unit_p85", "##p85", color_of(net), pct(3), any);
+  FigureSeries band = lo;
+  band.kind = FigureSeries::Band;
+  band.name = "unit_p15_p85";
+  band.color = color_of(net, 0.16f);
+  band.hi = hi.y;
+  band.csv = false;  // its edges are the p15 and p85 lines
+  mid.width = 1.5f;
+  lo.width = hi.width = 0.8f;
+  p.series = {std::move(band), std::move(lo), std::move(mid), std::move(hi)};
+  return p;
+}
+
+// One y range for several unit panels, so their drift compares by eye (the paper's b and c).
+void share_y(std::vector<FigurePanel*> panels) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (FigurePanel* p : panels)
+    for (const FigureSeries& s : p->series)
+      for (float y : s.y)
+        if (std::isfinite(y)) lo = std::min(lo, static_cast<double>(y)), hi = std::max(hi, static_cast<double>(y));
+  if (!(hi > lo)) return;
+  const double pad = 0.06 * (hi - lo);
+  for (FigurePanel* p : panels) {
+    p->y_min = lo - pad;
+    p->y_max = hi + pad;
+  }
+}
+
+std::string run_text(const FigureRun& r, const std::string& data) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s; batch %d, seed %llu, %lld steps", data.c_str(), r.cfg.batch,
+                static_cast<unsigned long long>(r.cfg.seed), static_cast<long long>(r.snapshots.back().step));
+  return buf;
+}
+
+void letter(Figure* f) {
+  for (size_t i = 0; i < f->panels.size(); ++i) {
+    FigurePanel& p = f->panels[i];
+    p.id = panel_id(i);
+    p.title = "(" + p.id + ") " + p.title;
+  }
+}
+
+// [SECTION] paper-fig1
+
+Figure paper_fig1(const FigureRun& r, const std::string& data) {
+  int base = -1, bn = -1;
+  for (size_t n = 0; n < r.cfg.networks.size(); ++n) {
+    const auto& net = r.cfg.networks[n];
+    if (base < 0 && !has_norm(net, Norm::Batch) && !has_norm(net, Norm::Layer)) base = static_cast<int>(n);
+    if (bn < 0 && has_norm(net, Norm::Batch)) bn = static_cast<int>(n);
+  }
+  if (base < 0 || bn < 0)
+    throw ConfigError("figure kind paper-fig1 needs one network without normalization and one with BN; this run has " +
+                      std::to_string(r.cfg.networks.size()) + " network(s) (try --kind overview)");
+  Figure f;
+  f.kind = "paper-fig1";
+  f.columns = 3;
+  f.panels.push_back(accuracy_panel(r, {base, bn}));
+  // As in the paper, the axis starts near the first evaluation after initialization: the chance
+  // level at step 0 would squeeze the difference between the networks into a sliver.
+  float low = INFINITY;
+  for (const FigureSeries& s : f.panels[0].series)
+    for (size_t i = 0; i < s.x.size(); ++i)
+      if (s.x[i] > 0 && std::isfinite(s.y[i])) low = std::min(low, s.y[i]);
+  if (std::isfinite(low)) f.panels[0].y_min = std::floor(low * 20 - 0.5) / 20;  // a multiple of 0.05 below it
+  f.panels.push_back(unit_panel(r, base));
+  f.panels.back().title = "Without BN";
+  f.panels.push_back(unit_panel(r, bn));
+  f.panels.back().title = "With BN";
+  share_y({&f.panels[1], &f.panels[2]});
+  letter(&f);
+  const auto& unit = r.cfg.networks[base];
+  f.caption = "(a) Test accuracy of the MNIST network trained with and without Batch Normalization, vs. the number of "
+              "training steps. (b, c) The input to a typical " +
+              std::string(to_string(unit.model.activation)) + " of the last hidden layer over training, as its {15, 50, 85}th "
+              "percentiles (lines; shaded between 15 and 85), on one scale. After Ioffe & Szegedy 2015, Figure 1, where "
+              "the distribution drifts without BN and stays steady with it; " + run_text(r, data) + ".";
+  return f;
+}
+
+// [SECTION] overview and lr-sweep
+
+// Every network's test accuracy, then every network's train loss, each marking where a network
+// diverged.
+void add_accuracy_and_loss(const FigureRun& r, Figure* f) {
+  std::vector<int> all(r.cfg.networks.size());
+  for (size_t n = 0; n < all.size(); ++n) all[n] = static_cast<int>(n);
+  f->panels.push_back(accuracy_panel(r, all));
+  add_divergence(r, &f->panels.back());
+  f->panels.push_back(loss_panel(r));
+  add_divergence(r, &f->panels.back());
+}
+
+Figure overview(const FigureRun& r, const std::string& data) {
+  const int nets = static_cast<int>(r.cfg.networks.size());
+  Figure f;
+  f.kind = "overview";
+  f.columns = std::clamp(nets, 2, 4);
+  add_accuracy_and_loss(r, &f);
+  std::vector<FigurePanel*> units;
+  for (int n = 0; n < nets; ++n) {
+    f.panels.push_back(unit_panel(r, n));
+    f.panels.back().title = r.cfg.networks[n].name + ": typical unit";
+  }
+  for (int n = 0; n < nets; ++n) units.push_back(&f.panels[2 + n]);
+  share_y(units);
+  letter(&f);
+  f.caption = "Test accuracy, train loss (mean over each interval between snapshots), and each network's typical unit of the "
+              "last hidden layer ({15, 50, 85}th percentiles of its input, on one scale). " + run_text(r, data) + ".";
+  return f;
+}
+
+Figure lr_sweep(const FigureRun& r, const std::string& data) {
+  Figure f;
+  f.kind = "lr-sweep";
+  f.columns = 2;
+  add_accuracy_and_loss(r, &f);
+  letter(&f);
+  std::string list;
+  for (const auto& n : r.cfg.networks) list += (list.empty() ? "" : "; ") + net_text(n);
+  f.caption = "Learning rates: " + list + ". A network whose loss becomes NaN or infinite is stopped and marked. " +
+              run_text(r, data) + ".";
+  return f;
+}
+
+// [SECTION] saturation
+
+Figure saturation(const FigureRun& r, const std::string& data) {
+  const int nets = static_cast<int>(r.cfg.networks.size());
+  Figure f;
+  f.kind = "saturation";
+  f.columns = std::min(nets, 3);
+  double top = 0;
+  for (int n = 0; n < nets; ++n) {
+    const NetworkConfig& cfg = r.cfg.networks[n];
+    FigurePanel p;
+    p.title = cfg.name;
+    p.x_label = "training step";
+    p.y_label = "saturated (%)";
+    const int layers = static_cast<int>(cfg.model.hidden.size());
+    for (int l = 0; l < layers; ++l) {
+      FigureSeries s = over_steps(
+          r, n, "saturation_layer" + std::to_string(l + 1), "layer " + std::to_string(l + 1),
+          // Layers shade from pale (first) to full (last) in the network's colour.
+          paler(color_of(n), layers > 1 ? 0.5f * static_cast<float>(layers - 1 - l) / static_cast<float>(layers - 1) : 0.f),
+          [l](const NetworkStats& s) { return l < static_cast<int>(s.layers.size()) ? 100 * s.layers[l].saturation : kNaN; },
+          [](const NetworkStats& s) { return !s.layers.empty(); });
+      for (float y : s.y)
+        if (std::isfinite(y)) top = std::max(top, static_cast<double>(y));
+      p.series.push_back(std::move(s));
+    }
+    add_divergence(r, &p);
+    f.panels.push_back(std::move(p));
+  }
+  for (FigurePanel& p : f.panels) {
+    p.y_min = 0;
+    p.y_max = std::max(1.0, top * 1.08);
+  }
+  letter(&f);
+  f.caption = std::string("Saturation per hidden layer over training, measured as the ") +
+              saturation_definition(r.cfg.networks[0].model.activation) + ". " + run_text(r, data) + ".";
+  return f;
+}
+
+// [SECTION] histograms
+
+// The snapshots nearest to each requested step, in order, without repeats.
+std::vector<size_t> pick_snapshots(const FigureRun& r, std::vector<int64_t> at) {
+  const int64_t last = r.snapshots.back().step;
+  if (at.empty()) at = {0, last / 20, last};
+  std::vector<size_t> picked;
+  for (int64_t want : at) {
+    size_t best = 0;
+    for (size_t k = 0; k < r.snapshots.size(); ++k)
+      if (std::llabs(r.snapshots[k].step - want) < std::llabs(r.snapshots[best].step - want)) best = k;
+    if (std::find(picked.begin(), picked.end(), best) == picked.end()) picked.push_back(best);
+  }
+  std::sort(picked.begin(), picked.end());
+  return picked;
+}
+
+Figure histograms(const FigureRun& r, const FigureOptions& opt, const std::string& data) {
+  const int nets = static_cast<int>(r.cfg.networks.size());
+  const std::vector<size_t> picked = pick_snapshots(r, opt.at);
+  size_t layers = 0;
+  for (const auto& n : r.cfg.networks) layers = std::max(layers, n.model.hidden.size());
+  Figure f;
+  f.kind = "histograms";
+  f.columns = nets;
+  for (size_t l = 0; l < layers; ++l) {
+    // The x range of the row: every bin any network occupies at a chosen step, and the saturating
+    // thresholds (±4 for a sigmoid), so the row's panels line up and show where saturation starts.
+    double lo = -5, hi = 5;
+    for (int n = 0; n < nets; ++n)
+      for (size_t k : picked) {
+        const auto& ls = r.snapshots[k].networks[n].layers;
+        if (l >= ls.size()) continue;
+        const Histogram& h = ls[l].hist[kTapNonlinIn];
+        const double w = (h.hi - h.lo) / static_cast<double>(h.counts.size());
+        for (size_t b = 0; b < h.counts.size(); ++b)
+          if (h.counts[b]) lo = std::min(lo, h.lo + w * b), hi = std::max(hi, h.lo + w * (b + 1));
+      }
+    const size_t first = f.panels.size();
+    for (int n = 0; n < nets; ++n) {
+      const NetworkConfig& cfg = r.cfg.networks[n];
+      FigurePanel p;
+      p.title = l < cfg.model.hidden.size() ? cfg.name + ", " + layer_label(cfg, static_cast<int>(l)) : cfg.name;
+      p.x_label = "nonlinearity input";
+      p.y_label = "share";
+      p.x_is_step = false;
+      double span[4];
+      if (saturating_spans(cfg.model.activation, kTapNonlinIn, span)) {
+        p.shades = {{std::max(span[0], lo), span[1]}, {span[2], std::min(span[3], hi)}};
+        p.shade_label = "##saturates";  // said in the caption: the legend keeps to the steps
+      }
+      for (size_t i = 0; i < picked.size() && l < cfg.model.hidden.size(); ++i) {
+        const StepStats& snap = r.snapshots[picked[i]];
+        const Histogram& h = snap.networks[n].layers[l].hist[kTapNonlinIn];
+        double total = h.underflow + h.overflow;
+        for (uint32_t c : h.counts) total += c;
+        FigureSeries s;
+        s.kind = FigureSeries::Histogram;
+        s.network = cfg.name;
+        s.name = "share@" + std::to_string(snap.step);
+        s.label = "step " + step_text(snap.step);
+        // The latest step in the network's colour, earlier ones paler.
+        const float age = picked.size() > 1 ? static_cast<float>(picked.size() - 1 - i) / static_cast<float>(picked.size() - 1) : 0.f;
+        s.color = paler(color_of(n), 0.7f * age);
+        s.width = i + 1 == picked.size() ? 1.f : 0.8f;
+        const double w = (h.hi - h.lo) / static_cast<double>(h.counts.size());
+        for (size_t b = 0; b < h.counts.size(); ++b) {
+          const double centre = h.lo + w * (b + 0.5);
+          if (centre < lo || centre > hi) continue;
+          s.x.push_back(centre);
+          s.y.push_back(total > 0 ? static_cast<float>(h.counts[b] / total) : 0.f);
+        }
+        p.series.push_back(std::move(s));
+      }
+      f.panels.push_back(std::move(p));
+    }
+    // One y range per row: the networks' peaks compare directly.
+    double top = 0;
+    for (size_t i = first; i < f.panels.size(); ++i)
+      for (const auto& s : f.panels[i].series)
+        for (float y : s.y) top = std::max(top, static_cast<double>(y));
+    for (size_t i = first; i < f.panels.size(); ++i) {
+      f.panels[i].y_min = 0;
+      f.panels[i].y_max = std::max(1e-3, top * 1.08);
+    }
+  }
+  letter(&f);
+  f.caption = "The input to each layer's nonlinearity on " + std::to_string(r.cfg.stats.probe_size) +
+              " fixed test examples, as the share of values in each bin (" +
+              std::to_string(r.snapshots[0].networks[0].layers[0].hist[kTapNonlinIn].counts.size()) +
+              " bins over [-10, 10]); the latest step is drawn in full colour, earlier ones paler; shaded where the activation "
+              "saturates. " + run_text(r, data) + ".";
+  return f;
+}
+
+}  // namespace
+
+// [SECTION] Dispatch
+
+Figure build_figure(const std::string& kind, const FigureRun& run, const FigureOptions& opt) {
+  check_figure_kind(kind);
+  if (run.snapshots.empty() || run.cfg.networks.empty() || run.snapshots[0].networks.size() != run.cfg.networks.size())
+    throw ConfigError("the run has no snapshots to draw a figure from");
+  const std::string data = run.data.empty() ? std::string(to_string(run.cfg.data.kind)) : run.data;
+  if (kind == "paper-fig1") return paper_fig1(run, data);
+  if (kind == "histograms") return histograms(run, opt, data);
+  if (kind == "saturation") return saturation(run, data);
+  if (kind == "lr-sweep") return lr_sweep(run, data);
+  return overview(run, data);
+}
+
+}  // namespace bnlab
