@@ -4,6 +4,7 @@
 // [SECTION] Settings files
 // [SECTION] Window
 // [SECTION] Screenshot
+// [SECTION] Recording and reopening
 // [SECTION] Benchmark report
 // [SECTION] Main loop
 //
@@ -21,14 +22,20 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 
+#include "app/recorder.h"
 #include "core/lab_session.h"
+#include "core/npy.h"
+#include "core/session_file.h"
 #include "ui/lab_view.h"
 #include "ui/plot.h"
 
@@ -68,7 +75,38 @@ void save_view(const std::filesystem::path& file, const ViewOptions& v) {
   if (out) out << to_json(v).dump(2) << "\n";
 }
 
+// The run's settings as the last session left them (run.json: {"preset": the lesson it came from,
+// "config": to_json(RunConfig)}); nothing when there are none, or when they no longer resolve
+// (e.g. written by an older bnlab) — then stderr says so.
+std::optional<RunConfig> load_run(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  try {
+    const nlohmann::json doc = nlohmann::json::parse(in);
+    if (!doc.is_object() || !doc.contains("config")) throw std::runtime_error("no \"config\"");
+    RunConfig cfg = resolve_config(doc["config"]);
+    cfg.preset = doc.value("preset", "");  // not a config key: the lesson text follows it
+    return cfg;
+  } catch (const std::exception& e) {
+    std::cerr << "bnlab: ignoring the saved run settings " << file.string() << " (" << e.what()
+              << "); opening the default lesson\n";
+    return std::nullopt;
+  }
+}
+
+void save_run(const std::filesystem::path& file, const RunConfig& cfg) {
+  try {
+    write_file_atomic(file.string(), nlohmann::json{{"preset", cfg.preset}, {"config", to_json(cfg)}}.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    std::cerr << "bnlab: cannot save the run settings: " << e.what() << "\n";
+  }
+}
+
 // [SECTION] Window
+
+// SIGINT and SIGTERM close the window as its close button does, so settings are saved on the way out.
+volatile std::sig_atomic_t g_quit = 0;
+void on_quit_signal(int) { g_quit = 1; }
 
 // Set by any input event; installed before ImGui's GLFW callbacks, which chain to these.
 bool g_input_seen = true;
@@ -110,12 +148,18 @@ void set_fullscreen(GLFWwindow* window, bool on, int windowed[4]) {
 
 // [SECTION] Screenshot
 
-// The back buffer as a PNG (rows flipped: GL's origin is bottom-left).
-bool save_png(const std::string& file, int w, int h) {
+// A rectangle of the back buffer: (h, w, 3) RGB, bottom row first (GL's origin is bottom-left).
+std::vector<unsigned char> read_pixels(int x, int y, int w, int h) {
   std::vector<unsigned char> rgb(static_cast<size_t>(w) * h * 3);  // (h, w, 3)
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
   glReadBuffer(GL_BACK);
-  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+  glReadPixels(x, y, w, h, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+  return rgb;
+}
+
+// The back buffer as a PNG (rows flipped: GL's origin is bottom-left).
+bool save_png(const std::string& file, int w, int h) {
+  const std::vector<unsigned char> rgb = read_pixels(0, 0, w, h);  // (h, w, 3)
   std::vector<unsigned char> flipped(rgb.size());
   const size_t row = static_cast<size_t>(w) * 3;
   for (int y = 0; y < h; ++y) std::copy_n(rgb.data() + static_cast<size_t>(h - 1 - y) * row, row, flipped.data() + static_cast<size_t>(y) * row);
@@ -135,14 +179,94 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, float sca
   std::ofstream(file) << j.dump(2) << "\n";
 }
 
+// [SECTION] Recording and reopening
+
+// Starts recording a rectangle of w × h framebuffer pixels (even for MP4); throws the message.
+std::unique_ptr<Recorder> start_recording(const std::string& path, int w, int h, bool lossless) {
+  const bool mp4 = path.size() > 4 && path.compare(path.size() - 4, 4, ".mp4") == 0;
+  return std::make_unique<Recorder>(path, mp4 ? w & ~1 : w, mp4 ? h & ~1 : h, lossless);
+}
+
+// Hands this frame's rectangle, whose top-left corner is (x, y) in framebuffer pixels from the
+// top, to the recorder; false when the window has become smaller than the recording.
+bool record_frame(Recorder& r, int x, int y, int fb_w, int fb_h) {
+  if (fb_w < r.width() || fb_h < r.height()) return false;
+  x = std::clamp(x, 0, fb_w - r.width());
+  y = std::clamp(y, 0, fb_h - r.height());
+  r.add_frame(read_pixels(x, fb_h - y - r.height(), r.width(), r.height()));  // GL counts rows from the bottom
+  return true;
+}
+
+// The recording's part of a frame, after rendering and before the swap: starts the recording the
+// Export menu (or --record) asks for, hands it this frame, and stops it when asked, when the
+// window shrinks below it, or when --record has its --frames. False when a scripted recording is
+// over (*result: its exit code).
+bool drive_recording(std::unique_ptr<Recorder>& recorder, ExportState& ex, const GuiArgs& args, ImVec2 scale, int fb_w,
+                     int fb_h, int* result) {
+  const bool scripted = !args.record.empty();
+  if (ex.start_recording || (scripted && !recorder)) {
+    // The Export menu's region, fixed in size from now on; --record: the whole window.
+    const bool region = !scripted && ex.region_max.x > ex.region_min.x && ex.region_max.y > ex.region_min.y;
+    const bool add_mp4 = ex.record_mp4 && (ex.record_path.size() < 4 || ex.record_path.compare(ex.record_path.size() - 4, 4, ".mp4") != 0);
+    const std::string path = scripted ? args.record : add_mp4 ? ex.record_path + ".mp4" : ex.record_path;
+    ex.start_recording = false;
+    try {
+      recorder = start_recording(path, region ? static_cast<int>((ex.region_max.x - ex.region_min.x) * scale.x) : fb_w,
+                                 region ? static_cast<int>((ex.region_max.y - ex.region_min.y) * scale.y) : fb_h,
+                                 /*lossless=*/scripted);
+      ex.message.clear();  // "● REC" says it; nothing more in the picture
+    } catch (const std::exception& e) {
+      ex.message = e.what();
+      ex.message_is_error = true;
+      if (scripted) {
+        std::cerr << "bnlab: --record " << path << ": " << e.what() << "\n";
+        *result = 1;
+        return false;
+      }
+    }
+  }
+  if (recorder && recorder->due(Clock::now()) &&
+      !record_frame(*recorder, static_cast<int>(ex.region_min.x * scale.x), static_cast<int>(ex.region_min.y * scale.y), fb_w, fb_h))
+    ex.stop_recording = true;  // the window became smaller than the recording
+  if (recorder && (ex.stop_recording || (scripted && recorder->frames_taken() >= args.frames))) {
+    ex.message = recorder->finish();
+    ex.message_is_error = !recorder->succeeded();
+    recorder.reset();
+    ex.stop_recording = false;
+    if (scripted) {
+      std::cerr << "bnlab: " << ex.message << "\n";
+      *result = ex.message_is_error ? 1 : 0;
+      return false;
+    }
+  }
+  ex.recording = recorder != nullptr && !scripted;  // "● REC" only where someone can press Stop
+  ex.recorded_frames = recorder ? recorder->frames_taken() : 0;
+  return true;
+}
+
+// Replaces the running session with a saved one (the Export menu's "Open session").
+void reopen(std::unique_ptr<LabSession>& lab, ExportState& e) {
+  const std::string path = e.open_session;
+  e.open_session.clear();
+  try {
+    auto saved = std::make_shared<const LabSnapshot>(load_session(path));
+    lab.reset();  // one trainer and one copy of the data at a time
+    lab = std::make_unique<LabSession>(saved);
+    e.message = "Opened " + path + ", paused at step " + std::to_string(saved->step) +
+                ". Play trains on from the saved parameters (momentum restarts at zero).";
+    e.message_is_error = false;
+  } catch (const std::exception& x) {
+    e.message = x.what();
+    e.message_is_error = true;
+  }
+}
+
 // [SECTION] Benchmark report
 
 // --tab NAME: the tab's short name; -1 for an unknown one.
 int tab_from_name(const std::string& name) {
-  constexpr const char* kNames[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine"};
-  static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
   for (int t = 0; t < static_cast<int>(LabTab::Count); ++t)
-    if (name == kNames[t]) return t;
+    if (name == kTabIds[t]) return t;
   return -1;
 }
 
@@ -171,9 +295,16 @@ double headless_rate(const RunConfig& cfg, double seconds) {
 // [SECTION] Main loop
 
 int gui_command(const GuiArgs& args) {
+  std::signal(SIGINT, on_quit_signal);
+  std::signal(SIGTERM, on_quit_signal);
   RunConfig cfg;
+  std::shared_ptr<const LabSnapshot> saved;  // --session
   try {
     cfg = build_config(args.preset, "", args.sets);
+    if (!args.session.empty()) {
+      saved = std::make_shared<const LabSnapshot>(load_session(args.session));
+      cfg = saved->config;
+    }
   } catch (const std::exception& e) {
     std::cerr << "bnlab: " << e.what() << "\n";
     return 2;
@@ -192,7 +323,7 @@ int gui_command(const GuiArgs& args) {
     std::cerr << "bnlab: --theme " << args.theme << ": expected light or dark\n";
     return 2;
   }
-  const bool scripted = !args.screenshot.empty() || args.bench_seconds > 0;
+  const bool scripted = !args.screenshot.empty() || args.bench_seconds > 0 || !args.record.empty();
   double reference_rate = 0;
   if (args.bench_seconds > 0) {
     std::cerr << "bnlab: measuring the training rate without a window (" << args.bench_seconds << " s)...\n";
@@ -229,11 +360,14 @@ int gui_command(const GuiArgs& args) {
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
   const std::string ini = dir.empty() || ec ? std::string() : (dir / "imgui.ini").string();
   io.IniFilename = ini.empty() ? nullptr : ini.c_str();
+  if (args.restore_run && !saved && !ini.empty())
+    if (std::optional<RunConfig> run = load_run(dir / "run.json")) cfg = *run;
   ViewOptions view = ini.empty() ? ViewOptions{} : load_view(dir / "view.json");
   view.fullscreen = false;
   if (tab >= 0) view.tab = static_cast<LabTab>(tab);
   if (!args.theme.empty()) view.dark = args.theme == "dark";
   if (args.presentation) view.presentation = true;
+  if (args.early_phase) view.early_phase = true;
 
   float dpi = 1, dpi_y = 1;
   glfwGetWindowContentScale(window, &dpi, &dpi_y);
@@ -246,7 +380,8 @@ int gui_command(const GuiArgs& args) {
 
   int result = 0;
   {
-    LabSession lab(cfg, /*playing=*/true);
+    std::unique_ptr<LabSession> lab = saved ? std::make_unique<LabSession>(saved) : std::make_unique<LabSession>(cfg, true);
+    std::unique_ptr<Recorder> recorder;
     std::vector<double> frame_ms;
     int windowed[4] = {0, 0, width, height};
     bool fullscreen = false;
@@ -257,7 +392,7 @@ int gui_command(const GuiArgs& args) {
     uint64_t drawn_version = 0;
     auto last_input = Clock::now();
     for (;;) {
-      if (glfwWindowShouldClose(window)) break;
+      if (glfwWindowShouldClose(window) || g_quit) break;
       // A frame is drawn only when there is something new to show: a state the session published
       // (at most 30 a second while training), or input (and half a second after it, so hover
       // and ImGui's own animations settle). Idle frames cost nothing, and training gets the CPU.
@@ -265,9 +400,9 @@ int gui_command(const GuiArgs& args) {
       const auto t0 = Clock::now();
       if (g_input_seen) last_input = t0;
       g_input_seen = false;
-      const uint64_t version = lab.state()->version;
+      const uint64_t version = lab->state()->version;
       const bool input_recent = std::chrono::duration<double>(t0 - last_input).count() < 0.5;
-      if (version == drawn_version && !input_recent && args.screenshot.empty()) continue;
+      if (version == drawn_version && !input_recent && args.screenshot.empty() && args.record.empty() && !recorder) continue;
       drawn_version = version;
       if (view.fullscreen != fullscreen) {
         fullscreen = view.fullscreen;
@@ -276,10 +411,10 @@ int gui_command(const GuiArgs& args) {
       apply_view(view, dpi);
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
-      if (!args.screenshot.empty()) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover readout in the picture
+      if (!args.screenshot.empty() || !args.record.empty()) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover readout in the picture
       ImGui::NewFrame();
       plot::NewFrame();
-      draw_lab(lab, view);
+      draw_lab(*lab, view);
       ImGui::Render();
       int fb_w = 0, fb_h = 0;
       glfwGetFramebufferSize(window, &fb_w, &fb_h);
@@ -295,29 +430,33 @@ int gui_command(const GuiArgs& args) {
           result = 1;
         } else {
           std::cerr << "bnlab: saved " << args.screenshot << " (" << fb_w << "x" << fb_h << ", step "
-                    << lab.state()->step << ")\n";
+                    << lab->state()->step << ")\n";
         }
         if (!args.plot_rects.empty()) save_plot_rects(args.plot_rects, *plots, io.DisplayFramebufferScale.x, fb_w, fb_h);
         break;
       }
+      if (!drive_recording(recorder, view.exports, args, io.DisplayFramebufferScale, fb_w, fb_h, &result)) break;
+      // Save PNG ▾: drawn again offscreen at its scale, between frames, on the window's context.
+      if (view.png.requested) save_lab_png(*lab, view, io.DisplaySize, dpi);
       glfwSwapBuffers(window);
       const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
 
       if (args.bench_seconds > 0) {
         // The first second is warm-up (data loading, first snapshots); then frames are timed.
         const double since = std::chrono::duration<double>(Clock::now() - start).count();
-        if (since > 1 && bench_step0 < 0 && lab.state()->ready) {
-          bench_step0 = lab.state()->step;
+        if (since > 1 && bench_step0 < 0 && lab->state()->ready) {
+          bench_step0 = lab->state()->step;
           bench_t0 = Clock::now();
         }
         if (bench_step0 >= 0) frame_ms.push_back(spent * 1e3);
         if (bench_step0 >= 0 && std::chrono::duration<double>(Clock::now() - bench_t0).count() > args.bench_seconds) break;
       }
       if (spent < kFrameSeconds) std::this_thread::sleep_for(std::chrono::duration<double>(kFrameSeconds - spent));
+      if (!view.exports.open_session.empty()) reopen(lab, view.exports);
     }
 
     if (args.bench_seconds > 0) {
-      const auto s = lab.state();
+      const auto s = lab->state();
       const double secs = std::chrono::duration<double>(Clock::now() - bench_t0).count();
       const double rate = static_cast<double>(s->step - bench_step0) / secs;
       char report[1024];
@@ -335,6 +474,8 @@ int gui_command(const GuiArgs& args) {
       std::cout << report;
       if (!args.bench_out.empty()) std::ofstream(args.bench_out) << report;
     }
+    if (recorder) std::cerr << "bnlab: " << recorder->finish() << "\n";  // closed while recording
+    if (!ini.empty()) save_run(dir / "run.json", lab->desired());  // the next `bnlab` reopens these settings
   }
   if (!ini.empty()) save_view(dir / "view.json", view);
   ImGui_ImplOpenGL3_Shutdown();

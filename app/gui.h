@@ -18,6 +18,10 @@ struct GuiArgs {
   std::string tab;                // open this tab: figure1, percentiles, histograms, over-time, health, affine
   std::string theme;              // light | dark (default: the saved setting, light for screenshots)
   bool presentation = false;      // presentation mode: large text and thick lines
+  bool early_phase = false;       // Figure 1 tab: the x axis over the first 2,000 steps
+  std::string session;            // reopen this saved session (.bnlab.json)
+  std::string record;             // record `frames` frames to this directory of PNGs (or NAME.mp4), then exit
+  bool restore_run = false;       // no --preset/--set: reopen the run settings saved on the last exit (run.json)
 };
 
 // Opens the window and runs until it is closed (or the screenshot/benchmark is done). Returns the

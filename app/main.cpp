@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
   app.add_option("--tab", gui.tab, "Window: open this tab (figure1, percentiles, histograms, over-time, health, affine)");
   app.add_option("--theme", gui.theme, "Window: light | dark");
   app.add_flag("--presentation", gui.presentation, "Window: presentation mode (large text, thick lines)");
+  app.add_flag("--early", gui.early_phase, "Window: the Figure 1 tab shows the first 2,000 steps, not the whole run");
+  app.add_option("--session", gui.session, "Window: reopen a saved session (.bnlab.json), paused at its step");
+  app.add_option("--record", gui.record,
+                 "Record --frames frames to this directory as PNGs (or to NAME.mp4 through ffmpeg), then exit");
 
   bnlab::RunArgs run;
   CLI::App* cmd_run = app.add_subcommand("run", "Train headless and write metrics, layer statistics and histograms");
@@ -42,9 +46,25 @@ int main(int argc, char** argv) {
   cmd_bench->add_option("--rounds", bench_rounds, "Rounds of every case; the median is reported")->check(CLI::PositiveNumber);
   cmd_bench->add_option("--csv", bench_csv, "Where to write the figures as CSV");
 
+  bnlab::FigureArgs fig;
+  CLI::App* cmd_fig = app.add_subcommand("figure", "Train a preset headless and write a lecture figure (PNG) and its data (CSV)");
+  cmd_fig->add_flag("--list", fig.list, "List the figure kinds and each preset's default kind");
+  cmd_fig->add_option("--preset", fig.preset, "The preset to train (see `bnlab presets`); default paper-fig1");
+  cmd_fig->add_option("--out", fig.out, "The PNG to write (default <preset>.png); the CSV goes beside it");
+  cmd_fig->add_option("--kind", fig.kind, "paper-fig1 | histograms | saturation | lr-sweep | overview (default: the preset's)");
+  cmd_fig->add_option("--steps", fig.steps, "Training steps (default: the preset's)")->check(CLI::NonNegativeNumber);
+  cmd_fig->add_option("--size", fig.size, "Logical size WxH (default 1600x900)");
+  cmd_fig->add_option("--scale", fig.scale, "Pixels per logical pixel: 1, 2, 4 (rendered at that resolution)");
+  cmd_fig->add_option("--at", fig.at, "Histograms: steps to show, e.g. 0,1000,50000 (the nearest snapshots)");
+  cmd_fig->add_option("--set", fig.sets, "Override one key, e.g. --set optim.lr=0.1")->allow_extra_args(false);
+  cmd_fig->add_option("--backend", fig.backend, "cpu (default: deterministic) | gpu | auto");
+  cmd_fig->add_option("--plot-rects", fig.plot_rects, "Also write each panel's data area in pixels as JSON (for tests)");
+
   CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("figure")) return bnlab::figure_command(fig);
   if (app.got_subcommand("bench")) return bnlab::bench_command(bench_rounds, bench_csv);
   if (app.got_subcommand("run")) return bnlab::run_command(run);
   if (app.got_subcommand("presets")) return bnlab::presets_command();
+  gui.restore_run = app.count("--preset") == 0 && app.count("--set") == 0;
   return bnlab::gui_command(gui);
 }

@@ -1,6 +1,7 @@
 // test_ui_window.cpp — the real window under Xvfb: `bnlab --screenshot` writes a PNG in which
 // every plot's data area has content (not just background), and a JSON of where the plots are.
-// Skips, saying why, only when Xvfb is not installed; in CI the setup script installs it.
+// Skips, saying why, only when Xvfb is not installed; in CI the setup script installs it. No
+// OpenGL window under Xvfb is a failure.
 
 #include <gtest/gtest.h>
 
@@ -14,25 +15,22 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/xvfb_launch.h"
+
 namespace bnlab {
 namespace {
 
 namespace fs = std::filesystem;
 
 TEST(UiWindow, ScreenshotHasContentInEveryPlot) {
-  if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0)
+  if (!have_xvfb())
     GTEST_SKIP() << "xvfb-run is not installed (Debian packages xvfb and xauth; third_party/setup-debian.sh installs them)";
   const fs::path dir = fs::temp_directory_path() / ("bnlab_ui_window_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const std::string png = (dir / "shot.png").string(), rects = (dir / "plots.json").string(), log = (dir / "log.txt").string();
-  const std::string cmd = "XDG_CONFIG_HOME=" + dir.string() + " xvfb-run -a -s '-screen 0 1600x900x24' " BNLAB_BINARY
-                          " --screenshot " + png + " --frames 150 --size 1600x900 --plot-rects " + rects + " > " + log + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  std::ifstream log_in(log);
-  const std::string output((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
-  if (rc != 0 && output.find("cannot open a window") != std::string::npos)
-    GTEST_SKIP() << "Xvfb gave no OpenGL window: " << output;
-  ASSERT_EQ(rc, 0) << output;
+  const std::string png = (dir / "shot.png").string(), rects = (dir / "plots.json").string();
+  const Launch r = launch_in_xvfb(dir, dir.string(),
+                                  BNLAB_BINARY " --screenshot " + png + " --frames 150 --size 1600x900 --plot-rects " + rects);
+  ASSERT_EQ(r.code, 0) << r.output;
 
   int w = 0, h = 0, channels = 0;
   unsigned char* pixels = stbi_load(png.c_str(), &w, &h, &channels, 3);  // (h, w, 3)
@@ -66,7 +64,7 @@ TEST(UiWindow, ScreenshotHasContentInEveryPlot) {
 // --tab opens each tab (for screenshots of every view): the plots drawn are that tab's, and every
 // one of them has data. An unknown tab name is an error, not a silent default.
 TEST(UiWindow, TabOptionOpensEachTab) {
-  if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0) GTEST_SKIP() << "xvfb-run is not installed";
+  if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed";
   const fs::path dir = fs::temp_directory_path() / ("bnlab_ui_tabs_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string log = (dir / "log.txt").string();
@@ -81,14 +79,9 @@ TEST(UiWindow, TabOptionOpensEachTab) {
                {"health", "layer", 9},      {"affine", "layer", 12}};
   for (const auto& t : kTabs) {
     const std::string png = (dir / (std::string(t.tab) + ".png")).string(), rects = (dir / "plots.json").string();
-    const std::string cmd = "XDG_CONFIG_HOME=" + dir.string() + " xvfb-run -a -s '-screen 0 1600x900x24' " BNLAB_BINARY
-                            " --screenshot " + png + " --frames 60 --tab " + t.tab + " --plot-rects " + rects + " > " + log +
-                            " 2>&1";
-    const int rc = std::system(cmd.c_str());
-    std::ifstream log_in(log);
-    const std::string output((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
-    if (rc != 0 && output.find("cannot open a window") != std::string::npos) GTEST_SKIP() << "Xvfb gave no OpenGL window";
-    ASSERT_EQ(rc, 0) << t.tab << ": " << output;
+    const Launch r = launch_in_xvfb(dir, dir.string(),
+                                    BNLAB_BINARY " --screenshot " + png + " --frames 60 --tab " + t.tab + " --plot-rects " + rects);
+    ASSERT_EQ(r.code, 0) << t.tab << ": " << r.output;
     std::ifstream in(rects);
     const nlohmann::json j = nlohmann::json::parse(in);
     EXPECT_EQ(j["plots"].size(), t.plots) << t.tab;

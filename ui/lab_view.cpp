@@ -118,6 +118,7 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
     ImGui::SameLine();
   }
   ImGui::BeginChild("views", ImVec2(0, 0), false);
+  panel_lesson(lab, v);
   if (!s.ready) {
     ImGui::TextWrapped("%s", s.error.empty() ? "Loading data and building the networks…" : s.error.c_str());
   } else if (ImGui::BeginTabBar("tabs")) {
@@ -130,8 +131,13 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
       if (!open) continue;
       v.tab = static_cast<LabTab>(t);
       ImGui::BeginChild("tab", ImVec2(0, 0), false);
+      v.png.view_min = ImGui::GetWindowPos();  // what "Save PNG ▸ this view" saves
+      v.png.view_size = ImGui::GetWindowSize();
       switch (v.tab) {
-        case LabTab::Figure1: panel_figure1(s, v); break;
+        case LabTab::Figure1:
+          figure1_toolbar(s, v);
+          panel_figure1(s, v);
+          break;
         case LabTab::Percentiles: panel_percentiles(s, v); break;
         case LabTab::Histograms: panel_histograms(s, v); break;
         case LabTab::OverTime: panel_over_time(s, v); break;
@@ -142,6 +148,8 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
       ImGui::EndChild();
       ImGui::EndTabItem();
     }
+    panel_export(lab, s, v);
+    panel_png_export(s, v);
     ImGui::EndTabBar();
     v.select_tab = false;
   }

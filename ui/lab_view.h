@@ -17,12 +17,17 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lab_session.h"
+#include "ui/panel_export.h"
+#include "ui/png_export.h"
 
 namespace bnlab {
 
 // [SECTION] View options (everything the UI owns)
 
 enum class LabTab : int { Figure1, Percentiles, Histograms, OverTime, Health, Affine, Count };
+// Short names: `bnlab --tab NAME` and saved file names.
+constexpr const char* kTabIds[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine"};
+static_assert(sizeof kTabIds / sizeof kTabIds[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
 
 struct ViewOptions {
   bool dark = false;          // false: the light high-contrast theme (projectors)
@@ -37,6 +42,10 @@ struct ViewOptions {
   bool unit_percentiles = false;  // Percentiles tab: the typical unit instead of the whole layer
   int heatmap_tap = 1;        // Over time tab: which tap (Tap)
   float loss_smoothing = 0.9f;  // exponential smoothing of the train loss, 0 = raw only
+  bool early_phase = false;   // Figure 1 tab: x axis over the first kEarlyPhaseSteps, not the whole run
+  bool show_lesson = true;    // not persisted: a lesson opens with its text shown
+  ExportState exports;        // not persisted: the Export menu (ui/panel_export.h)
+  PngExport png;              // not persisted: the Save PNG menu (ui/png_export.h)
 };
 
 nlohmann::json to_json(const ViewOptions& v);
@@ -78,11 +87,22 @@ constexpr int kSpace = 32, kB = 66, kF = 70, kH = 72, kR = 82, kS = 83, kF1 = 29
 
 void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v);
 void panel_figure1(const LabState& s, const ViewOptions& v);
+// The Figure 1 tab's top row, drawn above panel_figure1: the x-axis choice (whole run / early
+// phase) and the networks' names in their colours (the legend of every plot below).
+void figure1_toolbar(const LabState& s, ViewOptions& v);
 void panel_percentiles(const LabState& s, const ViewOptions& v);
 void panel_histograms(const LabState& s, const ViewOptions& v);
 void panel_over_time(const LabState& s, const ViewOptions& v);
 void panel_health(const LabState& s, const ViewOptions& v);
 void panel_affine(const LabState& s, const ViewOptions& v);
 void panel_help(ViewOptions& v);
+// The open lesson's text with previous/next and a picker above the views; nothing when the open
+// preset is not a lesson (ui/panel_lesson.cpp).
+void panel_lesson(LabSession& lab, ViewOptions& v);
+// A combo of every lesson that opens the one picked (the controls' "lesson" row).
+void lesson_picker(LabSession& lab, ViewOptions& v);
+// The "Export ▾" button at the end of the tab bar (data, session, recording) and "● REC" while
+// recording; call inside the tab bar.
+void panel_export(LabSession& lab, const LabState& s, ViewOptions& v);
 
 }  // namespace bnlab

@@ -8,6 +8,21 @@
 
 namespace bnlab {
 
+ImU32 network_color(const LabState& s, int net, const ViewOptions& v, float alpha) {
+  const auto& nets = s.history.networks();
+  return network_color(net >= 0 && net < static_cast<int>(nets.size()) ? nets[net].color : net, v, alpha);
+}
+
+void tip(const char* text) {
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {  // a greyed-out control says why too
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
 ImVec2 grid_cell(int cols, int rows, float min_height) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const ImGuiStyle& st = ImGui::GetStyle();
@@ -89,7 +104,7 @@ void plot_histogram_outline(const char* label, const Histogram& h, ImU32 color, 
 void network_legend_row(const LabState& s, const ViewOptions& v, const char* note) {
   for (size_t n = 0; n < s.active.networks.size(); ++n) {
     if (n) ImGui::SameLine(0, ImGui::GetFontSize());
-    const ImVec4 c = ImGui::ColorConvertU32ToFloat4(network_color(static_cast<int>(n), v));
+    const ImVec4 c = ImGui::ColorConvertU32ToFloat4(network_color(s, static_cast<int>(n), v));
     ImGui::TextColored(c, "■ %s", s.active.networks[n].name.c_str());
   }
   if (note && *note) {
@@ -126,7 +141,7 @@ void plot_divergence_markers(const LabState& s, const ViewOptions& v) {
   for (size_t n = 0; n < nets.size() && n < s.active.networks.size(); ++n) {
     if (nets[n].diverged_at < 0) continue;
     const std::string caption = s.active.networks[n].name + " diverged at step " + std::to_string(nets[n].diverged_at);
-    plot::PlotMarkerX(caption.c_str(), static_cast<double>(nets[n].diverged_at), network_color(static_cast<int>(n), v));
+    plot::PlotMarkerX(caption.c_str(), static_cast<double>(nets[n].diverged_at), network_color(s, static_cast<int>(n), v));
   }
 }
 

@@ -12,6 +12,15 @@
 
 namespace bnlab {
 
+// Network `net`'s colour: the one its history keeps for the network's life (NetworkHistory::
+// color), so removing a network recolours no other. Until the history has the network (the
+// frame after it was added), the colour of its index.
+ImU32 network_color(const LabState& s, int net, const ViewOptions& v, float alpha = 1.f);
+
+// `text` as a tooltip, wrapped, while the last item is hovered (disabled or not): what a control
+// does.
+void tip(const char* text);
+
 // The size of one cell in a grid of `cols` × `rows` plots filling the space left in the window.
 ImVec2 grid_cell(int cols, int rows, float min_height);
 

@@ -20,15 +20,7 @@ namespace {
 
 // [SECTION] Helpers
 
-void tip(const char* text) {
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
+constexpr size_t kMaxLabNetworks = 16;  // LabSession::edit_network's limit
 
 // A logarithmic slider over a double setting; true when changed.
 bool log_slider(const char* label, double* value, float lo, float hi, const char* format) {
@@ -161,11 +153,11 @@ bool run_settings(RunConfig& d) {
     tip("The nonlinearity of every hidden layer. The paper's experiment uses sigmoid, which saturates. Applies at "
         "the next reset.");
     Init init = n0.model.init;
-    if (enum_combo("initialization", &init, {Init::Gaussian, Init::Xavier, Init::He})) {
+    if (enum_combo("initialization", &init, {Init::Gaussian, Init::Xavier, Init::He, Init::Zero})) {
       for (auto& n : d.networks) n.model.init = init;
       changed = true;
     }
-    tip("How weights start: Gaussian with σ below, Xavier/Glorot or He. Twins always start from the same weights. "
+    tip("How weights start: Gaussian with σ below, Xavier/Glorot, He, or zero (every unit of a layer stays identical). Twins always start from the same weights. "
         "Applies at the next reset.");
     if (init == Init::Gaussian) {
       double sigma = n0.model.init_std;
@@ -194,7 +186,7 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
   NetworkConfig& n = d.networks[i];
   NetAction action = NetAction::None;
   ImGui::PushID(i);
-  ImGui::PushStyleColor(ImGuiCol_Text, network_color(i, v));
+  ImGui::PushStyleColor(ImGuiCol_Text, network_color(s, i, v));
   const std::string header = "■ " + n.name + (v.selected_net == i ? "  (selected)" : "") + "###net";
   const bool open = ImGui::CollapsingHeader(header.c_str(), i < 2 ? ImGuiTreeNodeFlags_DefaultOpen : 0);
   ImGui::PopStyleColor();
@@ -205,7 +197,7 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
     ImGui::SameLine();
     ImGui::SetNextItemWidth(-FLT_MIN);
     if (ImGui::InputText("##name", &n.name)) *changed = true;
-    tip("Rename (letters, digits, - _ .). Applies at once.");
+    tip("Rename this network (letters, digits, - _ .; names must differ). Applies at once; training goes on.");
     *changed |= log_slider("lr", &n.optim.lr, 1e-4f, 10.f, "%.4g");
     tip("This network's learning rate (log scale). Applies at once.");
 
@@ -218,10 +210,9 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
       // On this line while the button fits, else on the next (large text, many layers).
       const float w = ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
       const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w;
-      // The window's width without its scrollbar: a scrollbar that comes and goes must not move
-      // the buttons back and forth.
-      // A button may reach into the window's padding, not past its edge.
-      const float edge = ImGui::GetWindowPos().x + ImGui::GetWindowWidth() - ImGui::GetStyle().WindowBorderSize - 1;
+      // A button may reach into the window's padding, not under its scrollbar or past its edge.
+      const float edge = ImGui::GetWindowPos().x + ImGui::GetWindowWidth() - ImGui::GetStyle().WindowBorderSize - 1 -
+                         (ImGui::GetScrollMaxY() > 0 ? ImGui::GetStyle().ScrollbarSize : 0.f);
       if (right <= edge) ImGui::SameLine();
       if (ImGui::Button(label.c_str())) {
         const Norm next = n.model.norm[l] == Norm::None ? Norm::Batch : n.model.norm[l] == Norm::Batch ? Norm::Layer : Norm::None;
@@ -266,23 +257,39 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
         }
         ImGui::TreePop();
       }
+      if (std::find(n.model.norm.begin(), n.model.norm.end(), Norm::Batch) != n.model.norm.end()) {
+        if (ImGui::Button("Undo BN: γ = σ, β = μ")) lab.undo_normalization(i);
+        tip("Sets each BN unit's γ to √(running variance + ε) and β to its running mean, and pins them: BN's output "
+            "then ≈ its input, so the nonlinearity sees the un-normalized x again (lesson 4). Unpin to learn on.");
+      }
       if (ImGui::TreeNode("BN momentum and ε")) {
         *changed |= slider_double("BN momentum", &n.bn.momentum, 0.f, 1.f, "%.3f");
         tip("Running statistics: running = (1 − m)·running + m·batch (PyTorch's convention, default 0.1). "
             "Applies at once.");
         *changed |= log_slider("ε", &n.bn.eps, 1e-8f, 1.f, "%.0e");
         tip("ε in x̂ = (x − μ)/√(σ² + ε). Applies at once.");
+        *changed |= slider_double("noise mean", &n.bn.noise_mean, 0.f, 5.f, "±%.2f");
+        tip("Noisy BN (Santurkar et al. 2018): each step, every BN unit's output is shifted by a mean drawn from "
+            "U(−a, a) — a is this value — plus per-example Gaussian noise (next slider). Training passes only. "
+            "Applies at once.");
+        *changed |= slider_double("noise std", &n.bn.noise_std, 0.f, 5.f, "≤ %.2f");
+        tip("Noisy BN: the per-example noise's standard deviation, drawn each step per unit from U(0, b) — b is this "
+            "value. Applies at once.");
         ImGui::TreePop();
       }
     }
+    ImGui::BeginDisabled(d.networks.size() >= kMaxLabNetworks);
     if (ImGui::Button("Duplicate")) action = NetAction::Duplicate;
-    tip("Add a copy of this network (e.g. to try another learning rate). Restarts every network from its initial "
-        "weights so the comparison stays fair.");
+    ImGui::EndDisabled();
+    tip("Add a copy of this network as it is now — same weights, same settings — at the end of the list. It trains "
+        "on the same batches from here, so change one setting of the copy (e.g. its learning rate) and watch the two "
+        "part. Nothing else restarts.");
     ImGui::SameLine();
     ImGui::BeginDisabled(d.networks.size() < 2);
     if (ImGui::Button("Remove")) action = NetAction::Remove;
     ImGui::EndDisabled();
-    tip("Remove this network. Restarts the others from their initial weights.");
+    tip("Remove this network and its curves (not the last one). The others train on undisturbed and keep their "
+        "colours.");
     const std::string note = divergence_note(s, i);
     if (!note.empty()) {
       ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(200, 30, 30, 255));
@@ -339,6 +346,7 @@ void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v) {
   }
   ImGui::Separator();
 
+  lesson_picker(lab, v);
   RunConfig d = lab.desired();
   if (d.networks.empty()) return;
   bool changed = run_settings(d);
@@ -348,20 +356,22 @@ void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v) {
     if (a == NetAction::Duplicate) duplicate = i;
     if (a == NetAction::Remove) remove = i;
   }
-  if (ImGui::Button("+ Add network") && d.networks.size() < 16) duplicate = static_cast<int>(d.networks.size()) - 1;
-  tip("Add a network (a copy of the last one). Restarts every network from its initial weights.");
+  ImGui::BeginDisabled(d.networks.size() >= kMaxLabNetworks);
+  const bool add = ImGui::Button("+ Add network");
+  ImGui::EndDisabled();
+  tip("Add a network with the last one's settings and fresh initial weights — the ones the seed gives at step 0 — "
+      "joining at the current step: a late starter next to networks that have trained. Nothing else restarts.");
   view_settings(v);
 
-  if (duplicate >= 0) {
-    NetworkConfig copy = d.networks[duplicate];
-    copy.name += "-" + std::to_string(d.networks.size() + 1);
-    d.networks.insert(d.networks.begin() + duplicate + 1, copy);
-  } else if (remove >= 0) {
-    d.networks.erase(d.networks.begin() + remove);
-    v.selected_net = std::min(v.selected_net, static_cast<int>(d.networks.size()) - 1);
+  // Settings first, so a rename typed in the same frame is in the list the edit sees.
+  if (changed) lab.configure(d);
+  if (add) lab.edit_network(NetworkEdit::Add);
+  if (duplicate >= 0) lab.edit_network(NetworkEdit::Duplicate, duplicate);
+  if (remove >= 0) {
+    lab.edit_network(NetworkEdit::Remove, remove);
+    // The selection stays on the same network, or moves to the one before the removed one.
+    if (v.selected_net >= remove) v.selected_net = std::max(0, v.selected_net - 1);
   }
-  if (changed || duplicate >= 0 || remove >= 0) lab.configure(d);
-  if (duplicate >= 0 || remove >= 0) lab.reset();
 }
 
 }  // namespace bnlab

@@ -5,8 +5,14 @@
 // per network on a shared scale, so the baseline's drift and BN's steadiness are seen side by
 // side. Bottom: the current distribution of that layer's nonlinearity input, with the region
 // where the activation saturates shaded.
+//
+// Above them, the x-axis choice: the whole run, or the early phase (the first kEarlyPhaseSteps),
+// where BN's lead is widest and which a whole-run axis squeezes into a sliver at the left edge;
+// and the networks' names in their colours, the one legend of every plot: legends inside plots
+// this short would cover the data, and clip with three networks or more.
 
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "ui/panel_common.h"
@@ -34,62 +40,104 @@ std::vector<float> smoothed(const Series& s, float smoothing) {
   return out;
 }
 
+// The x axis of the plots over steps: fitted to the whole run, or fixed to the early phase.
+void set_x_axis(plot::Spec* spec, const ViewOptions& v) {
+  spec->x_label = v.early_phase ? "training step (the first 2,000)" : "training step";
+  if (!v.early_phase) return;
+  spec->x_min = 0;
+  spec->x_max = static_cast<double>(kEarlyPhaseSteps);
+}
+
 void accuracy_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   plot::Spec spec;
   spec.title = "Test accuracy (eval mode)";
-  spec.x_label = "training step";
+  set_x_axis(&spec, v);
   spec.y_label = "accuracy";
-  spec.legend = plot::Legend::BottomRight;
+  spec.y_min = 0;  // the whole scale (it spans about 0.1 to 0.96 anyway), ticks at 0, 0.5, 1
+  spec.y_max = 1;
+  spec.legend = plot::Legend::Off;
   if (!plot::BeginPlot("##fig1_acc", spec, size)) return;
   const auto& nets = s.history.networks();
   for (size_t n = 0; n < nets.size(); ++n)
-    plot_series(s.active.networks[n].name.c_str(), nets[n].test_acc, network_color(static_cast<int>(n), v), line_width(v));
+    plot_series(s.active.networks[n].name.c_str(), nets[n].test_acc, network_color(s, static_cast<int>(n), v), line_width(v));
   plot_divergence_markers(s, v);
   if (nets.empty() || nets[0].test_acc.empty()) plot::PlotMessage("waiting for the first evaluation");
   plot::EndPlot();
 }
 
+// The range of the raw train loss over the early phase, padded for a log axis: the plot would
+// otherwise fit the whole run's losses, down to the small ones of much later steps.
+void early_loss_range(const LabState& s, double* lo, double* hi) {
+  *lo = INFINITY;
+  *hi = 0;
+  for (const NetworkHistory& n : s.history.networks()) {
+    const Series& l = n.train_loss;
+    for (int i = 0; i < l.size() && l.x()[i] <= static_cast<double>(kEarlyPhaseSteps); ++i) {
+      if (std::isfinite(l.lo()[i]) && l.lo()[i] > 0) *lo = std::min(*lo, static_cast<double>(l.lo()[i]));
+      if (std::isfinite(l.hi()[i])) *hi = std::max(*hi, static_cast<double>(l.hi()[i]));
+    }
+  }
+  if (!(*hi > *lo)) {
+    *lo = *hi = plot::kAuto;
+    return;
+  }
+  *lo /= 1.25;
+  *hi *= 1.25;
+}
+
 void loss_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   plot::Spec spec;
   spec.title = "Train loss (shaded: range of the raw loss, line: smoothed)";
-  spec.x_label = "training step";
-  spec.y_label = "cross-entropy (log scale)";
+  set_x_axis(&spec, v);
+  spec.y_label = "loss";  // the decade ticks say it is a log scale
   spec.y_log = true;
+  spec.legend = plot::Legend::Off;
+  if (v.early_phase) early_loss_range(s, &spec.y_min, &spec.y_max);
   if (!plot::BeginPlot("##fig1_loss", spec, size)) return;
   const auto& nets = s.history.networks();
   std::vector<std::vector<float>> smooth;  // (networks, buckets); alive until EndPlot
   for (size_t n = 0; n < nets.size(); ++n) {
     const Series& l = nets[n].train_loss;
     const int net = static_cast<int>(n);
-    plot::PlotBand("##range", l.x(), l.lo(), l.hi(), l.size(), network_color(net, v, 0.25f));
+    plot::PlotBand("##range", l.x(), l.lo(), l.hi(), l.size(), network_color(s, net, v, 0.25f));
     smooth.push_back(v.loss_smoothing > 0 ? smoothed(l, v.loss_smoothing) : std::vector<float>());
   }
   for (size_t n = 0; n < nets.size(); ++n) {
     const Series& l = nets[n].train_loss;
     const char* name = s.active.networks[n].name.c_str();
-    if (!smooth[n].empty()) plot::PlotLine(name, l.x(), smooth[n].data(), l.size(), network_color(static_cast<int>(n), v), line_width(v));
-    else plot_series(name, l, network_color(static_cast<int>(n), v), line_width(v));
+    if (!smooth[n].empty()) plot::PlotLine(name, l.x(), smooth[n].data(), l.size(), network_color(s, static_cast<int>(n), v), line_width(v));
+    else plot_series(name, l, network_color(s, static_cast<int>(n), v), line_width(v));
   }
   plot_divergence_markers(s, v);
   if (nets.empty() || nets[0].train_loss.empty()) plot::PlotMessage("press Space to train");
   plot::EndPlot();
 }
 
+// What the percentile plots below it show, said once for all of them (they need no legends,
+// which would cover the bands in plots this short).
+std::string unit_caption(const LabState& s) {
+  const NetworkConfig& cfg = s.active.networks[0];
+  return "Input to " + std::string(to_string(cfg.model.activation)) + " unit " +
+         std::to_string(s.active.stats.typical_unit) +
+         " of the last hidden layer (Figure 1b, c) — line: median; dark band: 15th–85th, light band: 2nd–98th "
+         "percentile";
+}
+
 void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, double y0, double y1) {
   const NetworkConfig& cfg = s.active.networks[net];
   const int last = static_cast<int>(cfg.model.hidden.size()) - 1;
-  const std::string title = cfg.name + ": input to " + to_string(cfg.model.activation) + " unit " +
-                            std::to_string(s.active.stats.typical_unit) + " of the last hidden layer" +
-                            (cfg.model.norm[last] == Norm::Batch ? " (after BN)" : cfg.model.norm[last] == Norm::Layer ? " (after LN)" : "");
+  const std::string title = cfg.name + (cfg.model.norm[last] == Norm::Batch ? " (after BN)"
+                                        : cfg.model.norm[last] == Norm::Layer ? " (after LN)" : " (no normalization)");
   plot::Spec spec;
   spec.title = title.c_str();
-  spec.x_label = "training step";
-  spec.y_label = "percentiles of the input";
+  set_x_axis(&spec, v);
+  spec.y_label = "input";
   spec.y_min = y0;
   spec.y_max = y1;
+  spec.legend = plot::Legend::Off;
   if (!plot::BeginPlot(("##fig1_unit" + std::to_string(net)).c_str(), spec, size)) return;
   const NetworkHistory& h = s.history.networks()[net];
-  plot_percentile_bands(h.layers[last].unit_pct, network_color(net, v), v);
+  plot_percentile_bands(h.layers[last].unit_pct, network_color(s, net, v), v);
   plot_divergence_markers(s, v);
   plot::EndPlot();
 }
@@ -98,20 +146,27 @@ void histogram_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   const auto& nets = s.history.networks();
   const NetworkConfig& first = s.active.networks[0];
   const int last = static_cast<int>(first.model.hidden.size()) - 1;
-  const std::string title = std::string("Now: distribution of the ") + to_string(first.model.activation) +
-                            " input in the last hidden layer (all units, probe set)";
+  std::string title = std::string("Now: distribution of the ") + to_string(first.model.activation) +
+                      " input in the last hidden layer (all units, probe set)";
+  double span[4];
+  if (saturating_spans(first.model.activation, kTapNonlinIn, span)) {
+    char note[64];
+    std::snprintf(note, sizeof note, " — shaded: it saturates (|x| > %.2g)", span[2]);
+    title += note;
+  }
   plot::Spec spec;
   spec.title = title.c_str();
   spec.x_label = "nonlinearity input";
   spec.y_label = "share of values";
   spec.x_is_step = false;
+  spec.legend = plot::Legend::Off;
   if (!plot::BeginPlot("##fig1_hist", spec, size)) return;
   plot_saturating_regions(first.model.activation, kTapNonlinIn);
   std::vector<std::vector<float>> shares(nets.size());  // (networks, bins); alive until EndPlot
   for (size_t n = 0; n < nets.size(); ++n) {
     if (nets[n].latest.layers.size() <= static_cast<size_t>(last)) continue;
     const std::string label = s.active.networks[n].name + (nets[n].diverged_at >= 0 ? " (diverged)" : "");
-    plot_histogram(label.c_str(), nets[n].latest.layers[last].hist[kTapNonlinIn], network_color(static_cast<int>(n), v),
+    plot_histogram(label.c_str(), nets[n].latest.layers[last].hist[kTapNonlinIn], network_color(s, static_cast<int>(n), v),
                    &shares[n], static_cast<int>(n), static_cast<int>(nets.size()));
   }
   plot::EndPlot();
@@ -119,12 +174,32 @@ void histogram_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
 
 }  // namespace
 
+void figure1_toolbar(const LabState& s, ViewOptions& v) {
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("steps shown:");
+  ImGui::SameLine();
+  static_assert(kEarlyPhaseSteps == 2000, "the labels say 2,000");
+  if (ImGui::RadioButton("whole run", !v.early_phase)) v.early_phase = false;
+  tip("The plots over training span every step so far.");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("first 2,000 steps", v.early_phase)) v.early_phase = true;
+  tip("The plots over training span steps 0 to 2,000: the early phase, where BN's lead is widest (the paper's "
+      "Figure 1a: about 0.9 test accuracy against 0.75–0.8 around step 500), which a whole-run axis squeezes "
+      "against the left edge. Test accuracy is measured more often there.");
+  ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+  network_legend_row(s, v);
+}
+
 void panel_figure1(const LabState& s, const ViewOptions& v) {
   const int nets = static_cast<int>(s.history.networks().size());
   if (nets == 0 || s.active.networks.empty()) return;
-  const float total = ImGui::GetContentRegionAvail().y;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float sp = ImGui::GetStyle().ItemSpacing.y;
-  const float row = std::floor((total - 2 * sp) / 3);
+  const std::string caption = unit_caption(s);
+  const float caption_h = ImGui::CalcTextSize(caption.c_str(), nullptr, false, avail.x).y;
+  // Three rows of plots share the height; below a readable minimum (large text beside the
+  // lesson's text) they keep it and the tab scrolls.
+  const float row = std::max(std::floor((avail.y - 3 * sp - caption_h) / 3), ImGui::GetFontSize() * 7);
 
   ImVec2 cell = grid_cell(2, 1, 100);
   cell.y = row;
@@ -135,6 +210,7 @@ void panel_figure1(const LabState& s, const ViewOptions& v) {
   const int last = static_cast<int>(s.active.networks[0].model.hidden.size()) - 1;
   double y0, y1;
   shared_percentile_range(s, last, /*unit=*/true, &y0, &y1);
+  ImGui::TextWrapped("%s", caption.c_str());
   cell = grid_cell(nets, 1, 100);
   cell.y = row;
   for (int n = 0; n < nets; ++n) {

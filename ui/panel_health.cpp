@@ -55,7 +55,7 @@ void panel_health(const LabState& s, const ViewOptions& v) {
         values[n] = metric_values(nets[n].layers[l], m);
         const Series& x = nets[n].layers[l].saturation;  // every metric is measured at the same steps
         plot::PlotLine(s.active.networks[n].name.c_str(), x.x(), values[n].data(), static_cast<int>(values[n].size()),
-                       network_color(static_cast<int>(n), v), line_width(v));
+                       network_color(s, static_cast<int>(n), v), line_width(v));
       }
       plot_divergence_markers(s, v);
       plot::EndPlot();

@@ -56,7 +56,7 @@ void panel_histograms(const LabState& s, const ViewOptions& v) {
       for (size_t n = 0; n < nets.size(); ++n) {
         if (l >= static_cast<int>(nets[n].latest.layers.size())) continue;
         plot_histogram_outline(s.active.networks[n].name.c_str(), nets[n].latest.layers[l].hist[t],
-                               network_color(static_cast<int>(n), v), line_width(v), &xs[n], &shares[n]);
+                               network_color(s, static_cast<int>(n), v), line_width(v), &xs[n], &shares[n]);
       }
       plot::EndPlot();
     }

@@ -41,7 +41,7 @@ void panel_over_time(const LabState& s, const ViewOptions& v) {
       float vmax = 0;
       for (int i = 0; i < t.columns() * t.bins(); ++i) vmax = std::max(vmax, t.values()[i]);
       plot::PlotHeatmap(cfg.name.c_str(), t.values(), t.columns(), t.bins(), t.x(), t.lo(), t.hi(),
-                        network_color(static_cast<int>(n), v), vmax);
+                        network_color(s, static_cast<int>(n), v), vmax);
       // The median on top, so the heatmap reads like the percentile view.
       if (v.heatmap_tap == kTapNonlinIn)
         plot_series("median", nets[n].layers[l].pct[2], ImGui::GetColorU32(ImGuiCol_Text, 0.8f), 1.5f);

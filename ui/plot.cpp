@@ -185,12 +185,16 @@ void add_vertical_text(ImDrawList* dl, ImVec2 centre, ImU32 col, const char* tex
   const char* text = cut.c_str();
   const ImVec2 size = ImGui::CalcTextSize(text);
   const int first = dl->VtxBuffer.Size;
-  dl->PushClipRectFullScreen();  // glyphs are placed horizontally first: do not cull them
-  dl->AddText(ImVec2(centre.x - size.x * 0.5f, centre.y - size.y * 0.5f), col, text);
+  // Glyphs are placed horizontally first, from the screen's left edge (AddText culls glyphs off
+  // the screen, and a label centred on a plot at the left edge would reach past it), then turned
+  // about the horizontal text's centre onto `centre`.
+  const ImVec2 flat(size.x * 0.5f, centre.y);
+  dl->PushClipRectFullScreen();
+  dl->AddText(ImVec2(0, centre.y - size.y * 0.5f), col, text);
   dl->PopClipRect();
   for (int i = first; i < dl->VtxBuffer.Size; ++i) {
     ImVec2& p = dl->VtxBuffer[i].pos;
-    const float dx = p.x - centre.x, dy = p.y - centre.y;
+    const float dx = p.x - flat.x, dy = p.y - flat.y;
     p = ImVec2(centre.x + dy, centre.y - dx);
   }
 }
@@ -513,7 +517,9 @@ void EndPlot() {
     for (double t = std::ceil(ax.y0); t <= ax.y1; t += std::max(1.0, std::ceil((ax.y1 - ax.y0) / y_target))) decades.push_back(t);
     yt = decades;
   }
-  const double y_spacing = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  // One tick alone (a short plot) says nothing of the spacing: the axis's span sets the decimals,
+  // so 0.5 on an axis from 0.1 to 0.95 reads "0.5", not "0".
+  const double y_spacing = yt.size() > 1 ? yt[1] - yt[0] : ax.y1 - ax.y0;
   std::vector<std::string> y_labels;
   float label_w = 0;
   for (double t : yt) {

@@ -118,7 +118,8 @@ nlohmann::json to_json(const ViewOptions& v) {
           {"selected_net", v.selected_net},
           {"unit_percentiles", v.unit_percentiles},
           {"heatmap_tap", v.heatmap_tap},
-          {"loss_smoothing", v.loss_smoothing}};
+          {"loss_smoothing", v.loss_smoothing},
+          {"early_phase", v.early_phase}};
 }
 
 ViewOptions view_options_from_json(const nlohmann::json& j) {
@@ -143,6 +144,7 @@ ViewOptions view_options_from_json(const nlohmann::json& j) {
   get("unit_percentiles", v.unit_percentiles);
   get("heatmap_tap", v.heatmap_tap);
   get("loss_smoothing", v.loss_smoothing);
+  get("early_phase", v.early_phase);
   // Out-of-range values from a hand-edited file are clamped, never trusted.
   v.font_size = std::clamp(v.font_size, 0, kFontSizeCount - 1);
   v.tab = static_cast<LabTab>(std::clamp(tab, 0, static_cast<int>(LabTab::Count) - 1));

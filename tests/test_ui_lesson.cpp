@@ -1,0 +1,52 @@
+// test_ui_lesson.cpp — the lesson panel through headless ImGui frames, and every lesson's figure
+// kind against `bnlab figure`'s list.
+
+#include <gtest/gtest.h>
+
+#include "core/lessons.h"
+#include "tests/ui_test_frame.h"
+#include "ui/figure.h"
+
+namespace bnlab {
+namespace {
+
+RunConfig small(const std::string& preset) {
+  return build_config(preset, "", {"backend=cpu", "data.train_size=600", "data.test_size=200", "stats.probe_size=64"});
+}
+
+// The top of the highest plot of a frame of the whole lab: where the views begin.
+float views_top(HeadlessUi& ui, LabSession& lab, ViewOptions& v) {
+  ui.lab_frame(lab, v);
+  float top = 1e9f;
+  for (const auto& r : ui.plots().frame_plots) top = std::min(top, r.min.y);
+  return top;
+}
+
+TEST(UiLesson, EveryLessonNamesAFigureKind) {
+  for (const Lesson& l : list_lessons()) EXPECT_NO_THROW(check_figure_kind(l.figure)) << l.preset;
+}
+
+// A lesson's text sits above the views and pushes them down — by no more than 40% of the window —
+// and "hide text" gives the room back; a preset without a lesson draws no lesson box at all.
+TEST(UiLesson, TheBoxSitsAboveTheViewsOnlyForLessons) {
+  HeadlessUi ui;  // 1600 × 900
+  ViewOptions v;
+  LabSession lesson(small("lesson-3-learning-rates"), false);
+  lesson.wait_idle();
+  const float shown = views_top(ui, lesson, v);
+  v.show_lesson = false;
+  const float hidden = views_top(ui, lesson, v);
+  LabSession plain(small("spiral-twins"), false);
+  plain.wait_idle();
+  v.show_lesson = true;
+  const float none = views_top(ui, plain, v);
+  EXPECT_GT(shown, hidden + 100);  // the text takes room…
+  EXPECT_LT(shown, hidden + 0.4f * 900 + 10);  // …at most 40% of it
+  EXPECT_LT(none, hidden);  // no lesson: not even the bar with the arrows
+  // Presentation mode's large text still leaves the views more than half the window.
+  v.presentation = true;
+  EXPECT_LT(views_top(ui, lesson, v), 0.6f * 900);
+}
+
+}  // namespace
+}  // namespace bnlab

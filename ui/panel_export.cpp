@@ -1,0 +1,177 @@
+// panel_export.cpp — the Export menu at the end of the tab bar: every series as CSV or JSON, the
+// session saved or reopened, the window recorded; "● REC" while a recording runs.
+//
+// [SECTION] Helpers
+// [SECTION] Menu sections
+// [SECTION] Button, indicator and outcome
+
+#include <filesystem>
+
+#include "core/series_export.h"
+#include "core/session_file.h"
+#include "ui/lab_view.h"
+
+#include <imgui_stdlib.h>  // after imgui.h, which it needs
+
+namespace bnlab {
+
+namespace {
+
+constexpr ImU32 kRecordRed = IM_COL32(220, 30, 30, 255);
+
+// [SECTION] Helpers
+
+void tip(const char* text) {
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 26);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
+std::string absolute(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::absolute(path, ec);
+  return ec ? path : p.string();
+}
+
+// Runs one export; its outcome becomes the message shown under the menu.
+template <typename F>
+void attempt(ExportState& e, const std::string& done, F write) {
+  try {
+    e.message = done;
+    write();  // may say more in e.message
+    e.message_is_error = false;
+  } catch (const std::exception& x) {
+    e.message = x.what();
+    e.message_is_error = true;
+  }
+}
+
+// [SECTION] Menu sections
+
+void data_section(const LabState& s, ExportState& e) {
+  ImGui::TextUnformatted("Data behind every view");
+  ImGui::InputText("file name##data", &e.data_path);
+  tip("Without extension: .csv or .json is added. Relative to the directory bnlab started in.");
+  if (ImGui::Button("Save CSV")) {
+    const std::string path = e.data_path + ".csv";
+    attempt(e, "Saved every series to " + absolute(path), [&] { save_series_csv(path, s.active, s.history); });
+  }
+  tip("Long format, one value per row: network, layer, series, index, step, value, lo, hi, samples. Buckets with "
+      "samples > 1 are decimated: step is their mean step, value their mean, lo/hi their min/max. Columns are "
+      "described in the README.");
+  ImGui::SameLine();
+  if (ImGui::Button("Save JSON")) {
+    const std::string path = e.data_path + ".json";
+    attempt(e, "Saved every series to " + absolute(path), [&] { save_series_json(path, s.active, s.history); });
+  }
+  tip("The same series as arrays per network and layer, with the run's configuration.");
+}
+
+void session_section(LabSession& lab, ExportState& e) {
+  ImGui::TextUnformatted("Session");
+  ImGui::InputText("file##session", &e.session_path);
+  tip("A .bnlab.json file: the settings, the whole history and every network's parameters.");
+  if (ImGui::Button("Save session")) {
+    attempt(e, "", [&] {
+      const LabSnapshot snap = lab.capture();
+      save_session(e.session_path, snap);
+      e.message = "Saved the session at step " + std::to_string(snap.step) + " to " + absolute(e.session_path);
+    });
+  }
+  tip("Saves the run as it is now. Opening it later shows the same picture, paused at this step.");
+  ImGui::SameLine();
+  if (ImGui::Button("Open session")) {
+    e.open_session = e.session_path;
+    ImGui::CloseCurrentPopup();
+  }
+  tip("Replaces the current run with the saved one: its history, paused at the saved step. Play trains on from "
+      "the saved parameters, in the data order the run had (momentum buffers restart at zero).");
+}
+
+void record_section(ExportState& e) {
+  ImGui::TextUnformatted("Recording");
+  ImGui::BeginDisabled(e.recording);
+  ImGui::InputText("output##record", &e.record_path);
+  tip("PNG frames: a new directory (frame_00001.png, ...). MP4: a file name (.mp4 is added).");
+  if (ImGui::RadioButton("PNG frames", !e.record_mp4)) e.record_mp4 = false;
+  tip("One PNG per frame, 30 frames per second, written on a background thread.");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("MP4", e.record_mp4)) e.record_mp4 = true;
+  tip("A video at 30 frames per second through Debian's ffmpeg (apt install ffmpeg).");
+  const char* regions[] = {"the whole window", "the views (without the controls)"};
+  ImGui::Combo("region", &e.record_region, regions, 2);
+  tip("What to record. The size is fixed when recording starts.");
+  ImGui::EndDisabled();
+  if (!e.recording) {
+    if (ImGui::Button("● Start recording")) {
+      e.start_recording = true;
+      ImGui::CloseCurrentPopup();
+    }
+  } else if (ImGui::Button("■ Stop recording")) {
+    e.stop_recording = true;
+  }
+}
+
+}  // namespace
+
+// [SECTION] Button, indicator and outcome
+
+void panel_export(LabSession& lab, const LabState& s, ViewOptions& v) {
+  ExportState& e = v.exports;
+  // The rectangles a recording can follow; this is drawn inside the views' child window.
+  if (e.record_region == 1) {
+    e.region_min = ImGui::GetWindowPos();
+    e.region_max = ImVec2(e.region_min.x + ImGui::GetWindowWidth(), e.region_min.y + ImGui::GetWindowHeight());
+  } else {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    e.region_min = vp->Pos;
+    e.region_max = ImVec2(vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y);
+  }
+
+  if (e.recording) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kRecordRed);
+    // "###rec": one ID however the count changes (a tab's ID is its label's by default).
+    const std::string rec = "● REC " + std::to_string(e.recorded_frames) + "  ■ Stop###rec";
+    if (ImGui::TabItemButton(rec.c_str(), ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) e.stop_recording = true;
+    ImGui::PopStyleColor();
+    tip("Recording: frames so far. Click to stop; the output's path is shown when it is written.");
+  }
+  if (ImGui::TabItemButton("Export ▾", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) ImGui::OpenPopup("export");
+  tip("Save the data behind the views (CSV, JSON), save or open a session, record the window.");
+  if (ImGui::BeginPopup("export")) {
+    ImGui::PushItemWidth(ImGui::GetFontSize() * 16);
+    data_section(s, e);
+    ImGui::Separator();
+    session_section(lab, e);
+    ImGui::Separator();
+    record_section(e);
+    ImGui::PopItemWidth();
+    ImGui::EndPopup();
+  }
+
+  if (!e.message.empty()) {
+    // The outcome stays in a corner until dismissed: a path to copy, or what went wrong.
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float pad = ImGui::GetFontSize();
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x - pad, vp->WorkPos.y + vp->WorkSize.y - pad),
+                            ImGuiCond_Always, ImVec2(1, 1));
+    ImGui::SetNextWindowBgAlpha(0.95f);
+    if (ImGui::Begin("##export_outcome", nullptr,
+                     ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                         ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav)) {
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
+      if (e.message_is_error) ImGui::PushStyleColor(ImGuiCol_Text, kRecordRed);
+      ImGui::TextUnformatted(e.message.c_str());
+      if (e.message_is_error) ImGui::PopStyleColor();
+      ImGui::PopTextWrapPos();
+      if (ImGui::SmallButton("OK")) e.message.clear();
+    }
+    ImGui::End();
+  }
+}
+
+}  // namespace bnlab

@@ -1,0 +1,36 @@
+// panel_export.h — what the Export menu keeps between frames, and what it asks the app to do.
+//
+// The menu writes CSV/JSON and session files itself (core does the work); reading pixels and
+// replacing the running session are the app's (app/gui.cpp), so for those the menu leaves a
+// request here and the app answers in the same struct.
+#pragma once
+
+#include <string>
+
+#include <imgui.h>
+
+namespace bnlab {
+
+struct ExportState {
+  // Paths as typed (relative to the directory bnlab started in).
+  std::string data_path = "bnlab-data";        // + .csv or .json
+  std::string session_path = "session.bnlab.json";
+  std::string record_path = "bnlab-recording";  // a directory of PNG frames, or NAME.mp4
+  bool record_mp4 = false;
+  int record_region = 0;  // 0 the window, 1 the views (without the controls), 2 the first plot of the tab
+
+  std::string message;  // the last export's outcome, shown until the next one
+  bool message_is_error = false;
+
+  // Requests to the app, cleared when it has acted on them.
+  std::string open_session;      // reopen this session file
+  bool start_recording = false;  // record_path, record_mp4, record_region
+  bool stop_recording = false;
+  // The app's answer: recording now, and frames so far.
+  bool recording = false;
+  long long recorded_frames = 0;
+  // The rectangle record_region names this frame, in ImGui coordinates (set while drawing).
+  ImVec2 region_min{0, 0}, region_max{0, 0};
+};
+
+}  // namespace bnlab

@@ -1,0 +1,188 @@
+// panel_lesson.cpp — the guided lessons: the open lesson's text above the views, stepping to the
+// previous or next lesson, and a picker.
+//
+// [SECTION] The lessons
+// [SECTION] Opening a lesson
+// [SECTION] The lesson box
+//
+// A lesson is a preset with a "lesson" block (core/lessons.h). The session's desired config names
+// its preset, so the box follows whatever is open — from `bnlab --preset lesson-3-…`, the picker
+// or the arrows — and shows nothing for a preset without a lesson. Opening a lesson replaces the
+// whole run: every network starts again from the lesson's own initial weights.
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/lessons.h"
+#include "ui/panel_common.h"
+
+namespace bnlab {
+
+namespace {
+
+// [SECTION] The lessons
+
+// The lessons of the embedded presets, read once (they are part of the binary, so they cannot
+// change while it runs); `error` says why there are none.
+const std::vector<Lesson>& lessons(std::string* error) {
+  static std::string failure;
+  static const std::vector<Lesson> all = [] {
+    try {
+      return list_lessons();
+    } catch (const std::exception& e) {
+      failure = e.what();
+      return std::vector<Lesson>{};
+    }
+  }();
+  if (error) *error = failure;
+  return all;
+}
+
+std::string picker_label(const Lesson& l) { return std::to_string(l.number) + " · " + l.title; }
+
+// [SECTION] Opening a lesson
+
+void open_lesson(LabSession& lab, ViewOptions& v, const Lesson& l) {
+  RunConfig cfg = build_config(l.preset, "", {});
+  cfg.backend = lab.desired().backend;  // the user's backend choice carries over
+  lab.open(cfg);
+  v.selected_net = 0;  // the old index may name no network of the new lesson
+  v.show_lesson = true;
+}
+
+// A combo listing every lesson; opens the one picked.
+void picker(LabSession& lab, ViewOptions& v, const char* label, const std::string& current, const char* preview) {
+  std::string error;
+  const std::vector<Lesson>& all = lessons(&error);
+  if (ImGui::BeginCombo(label, preview)) {
+    if (!error.empty()) ImGui::TextWrapped("%s", error.c_str());
+    for (const Lesson& l : all)
+      if (ImGui::Selectable(picker_label(l).c_str(), l.preset == current) && l.preset != current) open_lesson(lab, v, l);
+    ImGui::EndCombo();
+  }
+}
+
+// The atlas's next larger font than the current one (the fonts are loaded by size, kFontSizes).
+ImFont* larger_font() {
+  const ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  for (int i = 0; i + 1 < atlas->Fonts.Size; ++i)
+    if (atlas->Fonts[i] == ImGui::GetFont()) return atlas->Fonts[i + 1];
+  return ImGui::GetFont();
+}
+
+// [SECTION] The lesson box
+
+// Lines of `text` wrapped at `width` pixels in the current font, broken only at spaces: ImGui
+// 1.86's own wrapping also breaks after a '.', which splits numbers such as 0.64 or 90.5%.
+std::vector<std::string> wrap_lines(const std::string& text, float width) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (size_t i = 0; i <= text.size();) {
+    size_t end = text.find(' ', i);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(i, end - i);
+    const std::string longer = line.empty() ? word : line + " " + word;
+    if (!line.empty() && ImGui::CalcTextSize(longer.c_str()).x > width) {
+      lines.push_back(line);
+      line = word;
+    } else {
+      line = longer;
+    }
+    i = end + 1;
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+struct Paragraph {
+  const char* heading;
+  std::vector<std::string> lines;
+};
+
+float column_height(const std::vector<Paragraph>& column) {
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  float h = 0;
+  for (const Paragraph& p : column) h += line * static_cast<float>(1 + p.lines.size()) + ImGui::GetStyle().ItemSpacing.y;
+  return h;
+}
+
+void draw_column(const std::vector<Paragraph>& column, const ViewOptions& v) {
+  for (const Paragraph& p : column) {
+    ImGui::PushStyleColor(ImGuiCol_Text, v.dark ? IM_COL32(140, 190, 255, 255) : IM_COL32(20, 70, 160, 255));
+    ImGui::TextUnformatted(p.heading);
+    ImGui::PopStyleColor();
+    for (const std::string& line : p.lines) ImGui::TextUnformatted(line.c_str());
+    ImGui::Spacing();
+  }
+}
+
+}  // namespace
+
+void lesson_picker(LabSession& lab, ViewOptions& v) {
+  const std::string current = lab.desired().preset;
+  const std::vector<Lesson>& all = lessons(nullptr);
+  const auto open = std::find_if(all.begin(), all.end(), [&](const Lesson& l) { return l.preset == current; });
+  const std::string preview = open == all.end() ? "choose a lesson…" : picker_label(*open);
+  picker(lab, v, "lesson", current, preview.c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Guided lessons, each a preset with its explanation. Opening one restarts every network.");
+}
+
+void panel_lesson(LabSession& lab, ViewOptions& v) {
+  const std::string current = lab.desired().preset;
+  const std::vector<Lesson>& all = lessons(nullptr);
+  const auto it = std::find_if(all.begin(), all.end(), [&](const Lesson& l) { return l.preset == current; });
+  if (it == all.end()) return;
+  const Lesson& l = *it;
+  const std::optional<Lesson> prev = neighbour_lesson(all, l.preset, -1), next = neighbour_lesson(all, l.preset, +1);
+
+  // The bar: ◀ previous, the picker (showing the title), next ▶, hide/show.
+  ImGui::PushID("lesson");
+  ImGui::BeginDisabled(!prev);
+  if (ImGui::Button("◀ previous lesson") && prev) open_lesson(lab, v, *prev);
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered() && prev) ImGui::SetTooltip("Lesson %d: %s (restarts every network)", prev->number, prev->title.c_str());
+  ImGui::SameLine();
+  const float right = ImGui::CalcTextSize("next lesson ▶").x + ImGui::CalcTextSize("hide text").x +
+                      ImGui::GetStyle().FramePadding.x * 4 + ImGui::GetStyle().ItemSpacing.x * 2;
+  ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize() * 8, ImGui::GetContentRegionAvail().x - right));
+  const std::string title = "Lesson " + std::to_string(l.number) + " of " + std::to_string(all.size()) + " · " + l.title;
+  picker(lab, v, "##picker", l.preset, title.c_str());
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!next);
+  if (ImGui::Button("next lesson ▶") && next) open_lesson(lab, v, *next);
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered() && next) ImGui::SetTooltip("Lesson %d: %s (restarts every network)", next->number, next->title.c_str());
+  ImGui::SameLine();
+  if (ImGui::Button(v.show_lesson ? "hide text" : "show text")) v.show_lesson = !v.show_lesson;
+  ImGui::PopID();
+  if (!v.show_lesson) return;
+
+  // The text: what to look at and what to try on the left, what was found and where on the
+  // right; the box is as tall as its text, up to 40% of the space left for the views.
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const float col_w = (ImGui::GetContentRegionAvail().x - st.WindowPadding.x * 2 - st.CellPadding.x * 4 -
+                       st.ScrollbarSize) / 2;
+  const std::vector<Paragraph> left = {{"Look at", wrap_lines(l.look, col_w)}, {"Try", wrap_lines(l.try_this, col_w)}};
+  const std::vector<Paragraph> right_col = {{"What the literature found", wrap_lines(l.found, col_w)},
+                                            {"Reference", wrap_lines(l.reference, col_w)}};
+  ImFont* big = larger_font();
+  const float title_h = big->FontSize + st.ItemSpacing.y * 2;
+  const float text_h = std::max(column_height(left), column_height(right_col));
+  const float height = std::min(title_h + text_h + st.WindowPadding.y * 2, ImGui::GetContentRegionAvail().y * 0.4f);
+  ImGui::BeginChild("lesson_text", ImVec2(0, height), true);
+  ImGui::PushFont(big);
+  ImGui::TextWrapped("%s", l.title.c_str());
+  ImGui::PopFont();
+  if (ImGui::BeginTable("columns", 2, ImGuiTableFlags_BordersInnerV)) {
+    ImGui::TableNextColumn();
+    draw_column(left, v);
+    ImGui::TableNextColumn();
+    draw_column(right_col, v);
+    ImGui::EndTable();
+  }
+  ImGui::EndChild();
+}
+
+}  // namespace bnlab
