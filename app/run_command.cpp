@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "app/commands.h"
 #include "core/backend.h"
 #include "core/dataset.h"
+#include "core/lessons.h"
 #include "core/param_files.h"
 #include "core/run.h"
 #include "core/run_writer.h"
@@ -193,7 +195,17 @@ int run_command(const RunArgs& args) {
 }
 
 int presets_command() {
-  for (const auto& p : list_presets()) std::printf("%-16s %s\n", p.name.c_str(), p.summary.c_str());
+  // The lessons in their order (lesson 1 is paper-fig1), then the other presets by name.
+  std::vector<PresetInfo> presets = list_presets();
+  auto number = [](const PresetInfo& p) {
+    const std::optional<Lesson> l = lesson_of(p.name);
+    return l ? l->number : INT_MAX;
+  };
+  std::stable_sort(presets.begin(), presets.end(),
+                   [&](const PresetInfo& a, const PresetInfo& b) { return number(a) < number(b); });
+  int width = 0;
+  for (const auto& p : presets) width = std::max(width, static_cast<int>(p.name.size()));
+  for (const auto& p : presets) std::printf("%-*s  %s\n", width, p.name.c_str(), p.summary.c_str());
   return 0;
 }
 

@@ -288,15 +288,23 @@ TEST_F(RunCli, ConfigJsonReproducesTheRunByteForByte) {
 
 // [SECTION] Presets and bad input
 
-TEST_F(RunCli, PresetsListsPaperFig1) {
+// Lesson 1 (paper-fig1) first, the lessons in order, every summary starting in one column.
+TEST_F(RunCli, PresetsListsTheLessonsInOrderInColumns) {
   const Result r = bnlab("presets");
   ASSERT_EQ(r.code, 0) << r.err;
-  bool fig1 = false, spiral = false;
-  for (const auto& line : split(r.out, '\n')) {
-    fig1 |= line.rfind("paper-fig1 ", 0) == 0;
+  const std::vector<std::string> lines = split(r.out, '\n');
+  ASSERT_GE(lines.size(), 3u) << r.out;
+  EXPECT_EQ(lines[0].rfind("paper-fig1 ", 0), 0u) << r.out;
+  EXPECT_EQ(lines[1].rfind("lesson-2-", 0), 0u) << r.out;
+  bool spiral = false;
+  size_t column = std::string::npos;
+  for (const auto& line : lines) {
+    if (line.empty()) continue;
     spiral |= line.rfind("spiral-twins ", 0) == 0;
+    const size_t summary = line.find_first_not_of(' ', line.find(' '));
+    if (column == std::string::npos) column = summary;
+    EXPECT_EQ(summary, column) << line;
   }
-  EXPECT_TRUE(fig1) << r.out;
   EXPECT_TRUE(spiral) << r.out;
 }
 

@@ -16,6 +16,8 @@ packages=(
   # the live lab: Dear ImGui 1.86 (with its GLFW and OpenGL3 backends), windows, PNG, a scalable
   # font, and a virtual display for the window tests
   libimgui-dev libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth
+  # recording the window as MP4 (the lab pipes frames to ffmpeg; PNG sequences need nothing)
+  ffmpeg
 )
 
 missing=()

@@ -96,11 +96,9 @@ void panel_over_time(const LabState& s, const ViewOptions& v);
 void panel_health(const LabState& s, const ViewOptions& v);
 void panel_affine(const LabState& s, const ViewOptions& v);
 void panel_help(ViewOptions& v);
-// The open lesson's text with previous/next and a picker above the views; nothing when the open
-// preset is not a lesson (ui/panel_lesson.cpp).
+// The open lesson's text with previous/next and a picker above the views; only the picker when
+// the open preset is not a lesson (ui/panel_lesson.cpp).
 void panel_lesson(LabSession& lab, ViewOptions& v);
-// A combo of every lesson that opens the one picked (the controls' "lesson" row).
-void lesson_picker(LabSession& lab, ViewOptions& v);
 // The "Export ▾" button at the end of the tab bar (data, session, recording) and "● REC" while
 // recording; call inside the tab bar.
 void panel_export(LabSession& lab, const LabState& s, ViewOptions& v);

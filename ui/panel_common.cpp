@@ -136,10 +136,10 @@ void plot_saturating_regions(Activation act, int tap) {
   plot::PlotShadeX(label, span[2], span[3], shade);
 }
 
-void plot_divergence_markers(const LabState& s, const ViewOptions& v) {
+void plot_divergence_markers(const LabState& s, const ViewOptions& v, int only) {
   const auto& nets = s.history.networks();
   for (size_t n = 0; n < nets.size() && n < s.active.networks.size(); ++n) {
-    if (nets[n].diverged_at < 0) continue;
+    if (nets[n].diverged_at < 0 || (only >= 0 && static_cast<int>(n) != only)) continue;
     const std::string caption = s.active.networks[n].name + " diverged at step " + std::to_string(nets[n].diverged_at);
     plot::PlotMarkerX(caption.c_str(), static_cast<double>(nets[n].diverged_at), network_color(s, static_cast<int>(n), v));
   }

@@ -50,8 +50,9 @@ void network_legend_row(const LabState& s, const ViewOptions& v, const char* not
 const char* tap_label(int tap);
 // The activation's saturating regions shaded on a histogram of `tap`, labelled "saturates".
 void plot_saturating_regions(Activation act, int tap);
-// "baseline diverged at step N" on a plot over steps, for every diverged network.
-void plot_divergence_markers(const LabState& s, const ViewOptions& v);
+// "baseline diverged at step N" on a plot over steps, for every diverged network, or only for
+// network `only` (a plot of one network's values).
+void plot_divergence_markers(const LabState& s, const ViewOptions& v, int only = -1);
 // The same as one line of text, for plots of one moment (histograms, per-unit values); empty
 // when the network is healthy.
 std::string divergence_note(const LabState& s, int net);

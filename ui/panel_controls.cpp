@@ -346,7 +346,6 @@ void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v) {
   }
   ImGui::Separator();
 
-  lesson_picker(lab, v);
   RunConfig d = lab.desired();
   if (d.networks.empty()) return;
   bool changed = run_settings(d);

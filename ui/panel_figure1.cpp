@@ -127,7 +127,7 @@ void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, do
   const NetworkConfig& cfg = s.active.networks[net];
   const int last = static_cast<int>(cfg.model.hidden.size()) - 1;
   const std::string title = cfg.name + (cfg.model.norm[last] == Norm::Batch ? " (after BN)"
-                                        : cfg.model.norm[last] == Norm::Layer ? " (after LN)" : " (no normalization)");
+                                        : cfg.model.norm[last] == Norm::Layer ? " (after LN)" : " (no norm)");
   plot::Spec spec;
   spec.title = title.c_str();
   set_x_axis(&spec, v);
@@ -138,7 +138,9 @@ void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, do
   if (!plot::BeginPlot(("##fig1_unit" + std::to_string(net)).c_str(), spec, size)) return;
   const NetworkHistory& h = s.history.networks()[net];
   plot_percentile_bands(h.layers[last].unit_pct, network_color(s, net, v), v);
-  plot_divergence_markers(s, v);
+  plot_divergence_markers(s, v, net);
+  if (h.diverged_at >= 0 && h.layers[last].unit_pct[0].size() < 2)  // nothing to see but why (the step: above)
+    plot::PlotMessage("diverged");
   plot::EndPlot();
 }
 
@@ -157,17 +159,23 @@ void histogram_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   plot::Spec spec;
   spec.title = title.c_str();
   spec.x_label = "nonlinearity input";
-  spec.y_label = "share of values";
+  spec.y_label = "share";
   spec.x_is_step = false;
   spec.legend = plot::Legend::Off;
   if (!plot::BeginPlot("##fig1_hist", spec, size)) return;
   plot_saturating_regions(first.model.activation, kTapNonlinIn);
-  std::vector<std::vector<float>> shares(nets.size());  // (networks, bins); alive until EndPlot
+  // Side-by-side bars read well for a pair of twins; past three networks they become a comb, and
+  // step outlines (as in the Histograms tab) keep each network's shape apart.
+  const bool bars = nets.size() <= 3;
+  std::vector<std::vector<float>> shares(nets.size());  // (networks, bins or 2·bins); alive until EndPlot
+  std::vector<std::vector<double>> xs(nets.size());     // (networks, 2·bins) outline corners
   for (size_t n = 0; n < nets.size(); ++n) {
     if (nets[n].latest.layers.size() <= static_cast<size_t>(last)) continue;
     const std::string label = s.active.networks[n].name + (nets[n].diverged_at >= 0 ? " (diverged)" : "");
-    plot_histogram(label.c_str(), nets[n].latest.layers[last].hist[kTapNonlinIn], network_color(s, static_cast<int>(n), v),
-                   &shares[n], static_cast<int>(n), static_cast<int>(nets.size()));
+    const Histogram& h = nets[n].latest.layers[last].hist[kTapNonlinIn];
+    const ImU32 color = network_color(s, static_cast<int>(n), v);
+    if (bars) plot_histogram(label.c_str(), h, color, &shares[n], static_cast<int>(n), static_cast<int>(nets.size()));
+    else plot_histogram_outline(label.c_str(), h, color, line_width(v), &xs[n], &shares[n]);
   }
   plot::EndPlot();
 }

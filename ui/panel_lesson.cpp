@@ -1,5 +1,5 @@
 // panel_lesson.cpp — the guided lessons: the open lesson's text above the views, stepping to the
-// previous or next lesson, and a picker.
+// previous or next lesson, and a picker (alone, when the open preset has no lesson).
 //
 // [SECTION] The lessons
 // [SECTION] Opening a lesson
@@ -7,7 +7,7 @@
 //
 // A lesson is a preset with a "lesson" block (core/lessons.h). The session's desired config names
 // its preset, so the box follows whatever is open — from `bnlab --preset lesson-3-…`, the picker
-// or the arrows — and shows nothing for a preset without a lesson. Opening a lesson replaces the
+// or the arrows. Opening a lesson replaces the
 // whole run: every network starts again from the lesson's own initial weights.
 
 #include <algorithm>
@@ -119,26 +119,25 @@ void draw_column(const std::vector<Paragraph>& column, const ViewOptions& v) {
 
 }  // namespace
 
-void lesson_picker(LabSession& lab, ViewOptions& v) {
-  const std::string current = lab.desired().preset;
-  const std::vector<Lesson>& all = lessons(nullptr);
-  const auto open = std::find_if(all.begin(), all.end(), [&](const Lesson& l) { return l.preset == current; });
-  const std::string preview = open == all.end() ? "choose a lesson…" : picker_label(*open);
-  picker(lab, v, "lesson", current, preview.c_str());
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Guided lessons, each a preset with its explanation. Opening one restarts every network.");
-}
-
 void panel_lesson(LabSession& lab, ViewOptions& v) {
   const std::string current = lab.desired().preset;
   const std::vector<Lesson>& all = lessons(nullptr);
   const auto it = std::find_if(all.begin(), all.end(), [&](const Lesson& l) { return l.preset == current; });
-  if (it == all.end()) return;
+  ImGui::PushID("lesson");
+  if (it == all.end()) {
+    // A preset without a lesson: only the picker, one line, so the lessons are always one click away.
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    const std::string preview = "Lessons: choose one (open now: " + (current.empty() ? std::string("a config file") : current) + ")";
+    picker(lab, v, "##picker", current, preview.c_str());
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Guided lessons, each a preset with its explanation. Opening one restarts every network.");
+    ImGui::PopID();
+    return;
+  }
   const Lesson& l = *it;
   const std::optional<Lesson> prev = neighbour_lesson(all, l.preset, -1), next = neighbour_lesson(all, l.preset, +1);
 
   // The bar: ◀ previous, the picker (showing the title), next ▶, hide/show.
-  ImGui::PushID("lesson");
   ImGui::BeginDisabled(!prev);
   if (ImGui::Button("◀ previous lesson") && prev) open_lesson(lab, v, *prev);
   ImGui::EndDisabled();

@@ -561,6 +561,7 @@ void EndPlot() {
       const float x = ax.px(it.a);
       dashed_vline(dl, x, ax.min.y, ax.max.y, it.color, 2.f);
       const ImVec2 size = ImGui::CalcTextSize(it.label.c_str());
+      if (size.x + fs * 0.6f > ax.max.x - ax.min.x) continue;  // a caption cut off says nothing: the line alone
       const float tx = std::min(x + fs * 0.3f, ax.max.x - size.x - fs * 0.3f);
       dl->AddRectFilled(ImVec2(tx - 2, ax.min.y + fs * 0.2f), ImVec2(tx + size.x + 2, ax.min.y + fs * 0.2f + size.y),
                         ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));

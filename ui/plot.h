@@ -121,7 +121,8 @@ void PlotBars(const char* label, double x0, double width, const float* heights, 
 // goes from 0 to vmax (square-root scale, so sparse tails stay visible).
 void PlotHeatmap(const char* label, const float* values, int cols, int rows, const double* xs, double y0, double y1,
                  ImU32 color, float vmax);
-// A dashed vertical marker with a caption at the top (e.g. "diverged at step N").
+// A dashed vertical marker with a caption at the top (e.g. "diverged at step N"); the caption is
+// left out when the plot is too narrow for all of it.
 void PlotMarkerX(const char* caption, double x, ImU32 color);
 // A shaded span of x (e.g. where a sigmoid saturates); `label` goes in the legend.
 void PlotShadeX(const char* label, double x0, double x1, ImU32 color);
