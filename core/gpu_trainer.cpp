@@ -23,6 +23,7 @@
 #include <epoxy/gl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -528,6 +529,22 @@ class GpuTrainer final : public Trainer {
     }
   }
 
+  // The first layer's forward product of the last batch alone, `reps` times: the yardstick the
+  // training rate is set against (bnlab bench), in GFLOP/s counting 2·m·n·k per product. Its
+  // output overwrites only layer 0's x, which the next step recomputes.
+  double first_layer_gflops(int reps) {
+    ctx_.make_current();
+    bind_data(true);
+    glFinish();
+    const Pass pass{L_.batch, MODE_TRAIN, 0, static_cast<int>(std::max<int64_t>(step_ - 1, 0))};
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < reps; ++r) dispatch(mm_data_, groups(blocks(L_.batch, L_.out[0])), 1, pass, 0);
+    glFinish();
+    check_gl("the first-layer product");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return 2.0 * L_.batch * L_.in_dim * L_.out[0] * L_.nets * reps / seconds / 1e9;
+  }
+
  private:
   // [SECTION] Losses
 
@@ -846,6 +863,8 @@ std::unique_ptr<Trainer> make_gpu_trainer(const RunConfig& cfg, const DataSplit&
 }
 
 int64_t gpu_dispatch_count(const Trainer& gpu) { return dynamic_cast<const GpuTrainer&>(gpu).dispatches(); }
+
+double gpu_first_layer_gflops(Trainer& gpu, int reps) { return dynamic_cast<GpuTrainer&>(gpu).first_layer_gflops(reps); }
 
 GpuLayerTensors gpu_layer_tensors(Trainer& gpu, int net, int layer, int rows) {
   return dynamic_cast<GpuTrainer&>(gpu).layer_tensors(net, layer, rows);

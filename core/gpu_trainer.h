@@ -32,6 +32,10 @@ std::unique_ptr<Trainer> make_gpu_trainer(const RunConfig& cfg, const DataSplit&
 
 // Number of compute dispatches queued so far by a trainer from make_gpu_trainer (benchmarks).
 int64_t gpu_dispatch_count(const Trainer& gpu);
+// GFLOP/s of the first layer's forward product alone, repeated `reps` times on the last batch
+// (after at least one step): the best this GL driver does with the engine's product kernel, which
+// a training step's rate is measured against (bnlab bench).
+double gpu_first_layer_gflops(Trainer& gpu, int reps);
 
 // The tensors of one layer after the last pass, for the parity tests. Forward caches are
 // (rows, width) row-major for the last pass's rows; the gradients are those of the last training

@@ -224,8 +224,8 @@ TEST(Offscreen, PngHasTheImageSize) {
 
 // [SECTION] In-app export
 //
-// The app's Save PNG: the lab drawn again offscreen at 2×, the whole window or the tab's view
-// cut out of it, while the app's own ImGui context stays current.
+// The app's Save PNG: the lab drawn again offscreen at 2×, the whole window, or the tab's view or
+// a right-clicked plot cut out of it, while the app's own ImGui context stays current.
 
 TEST(PngExport, WindowAndViewAtTwiceTheResolution) {
   REQUIRE_GL(gl);
@@ -243,7 +243,7 @@ TEST(PngExport, WindowAndViewAtTwiceTheResolution) {
   ASSERT_GT(v.png.view_size.x, 100);
 
   v.png.scale = 2;
-  v.png.whole_window = true;
+  v.png.area = PngArea::Window;
   v.png.path = (dir / "window.png").string();
   save_lab_png(lab, v, ImVec2(900, 560), 1.f);
   EXPECT_FALSE(v.png.message_is_error) << v.png.message;
@@ -255,7 +255,7 @@ TEST(PngExport, WindowAndViewAtTwiceTheResolution) {
   EXPECT_EQ(h, 1120);
   stbi_image_free(px);
 
-  v.png.whole_window = false;
+  v.png.area = PngArea::View;
   v.png.path = (dir / "view.png").string();
   save_lab_png(lab, v, ImVec2(900, 560), 1.f);
   EXPECT_TRUE(Contains(v.png.message, "Saved"));
@@ -263,6 +263,28 @@ TEST(PngExport, WindowAndViewAtTwiceTheResolution) {
   ASSERT_NE(px, nullptr);
   EXPECT_NEAR(w, 2 * v.png.view_size.x, 1);
   EXPECT_NEAR(h, 2 * v.png.view_size.y, 1);
+  EXPECT_GT(pixel_std(px, w, 0, 0, w, h), 3.0);
+  stbi_image_free(px);
+
+  // A right-click on a plot opens the popup for that plot alone, named after its title.
+  const plot::PlotRecord target = ui.plots().frame_plots.at(1);
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = ImVec2((target.min.x + target.max.x) * 0.5f, (target.min.y + target.max.y) * 0.5f);
+  io.MouseDown[1] = true;
+  ui.lab_frame(lab, v);
+  io.MouseDown[1] = false;
+  ui.lab_frame(lab, v);
+  io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  EXPECT_EQ(v.png.area, PngArea::Plot);
+  EXPECT_EQ(v.png.plot_title, target.title);
+  EXPECT_TRUE(Contains(default_png_path(v, 60), "bnlab-plot-layer-1-")) << default_png_path(v, 60);
+  v.png.path = (dir / "plot.png").string();
+  save_lab_png(lab, v, ImVec2(900, 560), 1.f);
+  EXPECT_FALSE(v.png.message_is_error) << v.png.message;
+  px = stbi_load(v.png.path.c_str(), &w, &h, &c, 3);
+  ASSERT_NE(px, nullptr);
+  EXPECT_NEAR(w, 2 * (target.frame_max.x - target.frame_min.x), 1);
+  EXPECT_NEAR(h, 2 * (target.frame_max.y - target.frame_min.y), 1);
   EXPECT_GT(pixel_std(px, w, 0, 0, w, h), 3.0);
   stbi_image_free(px);
 

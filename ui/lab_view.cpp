@@ -153,6 +153,7 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
     ImGui::EndTabBar();
     v.select_tab = false;
   }
+  plot_png_export(s, v);  // after every plot; the popup opens where the plot was clicked
   ImGui::EndChild();
   ImGui::End();
   panel_help(v);

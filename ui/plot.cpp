@@ -42,6 +42,7 @@ Context* GetCurrentContext() { return g_ctx; }
 void NewFrame() {
   g_ctx->frame_plots.clear();
   g_ctx->hover = Hover{};
+  g_ctx->clicked_plot = -1;
 }
 
 // [SECTION] Ticks
@@ -220,6 +221,7 @@ bool BeginPlot(const char* id, const Spec& spec, ImVec2 size) {
   c.frame_min = p;
   c.frame_max = ImVec2(p.x + size.x, p.y + size.y);
   c.hovered = ImGui::IsItemHovered();
+  c.right_clicked = c.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Right);
   c.items.clear();
   return true;
 }
@@ -542,7 +544,7 @@ void EndPlot() {
   const std::vector<double> xt = NiceTicks(ax.x0, ax.x1, x_target);
   for (double t : xt) dl->AddLine(ImVec2(ax.px(t), ax.min.y), ImVec2(ax.px(t), ax.max.y), grid);
 
-  PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false};
+  PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false, c.frame_min, c.frame_max};
   for (const Item& it : c.items) {
     switch (it.kind) {
       case Item::Heatmap: draw_heatmap(dl, ax, it); break;
@@ -613,6 +615,7 @@ void EndPlot() {
                       ax.max.y - ax.min.y + fs);
 
   hover_readout(dl, c, ax);
+  if (c.right_clicked) c.clicked_plot = static_cast<int>(c.frame_plots.size());
   c.frame_plots.push_back(std::move(rec));
   c.items.clear();
 }

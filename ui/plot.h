@@ -40,6 +40,7 @@ struct PlotRecord {
   ImVec2 min, max;  // the data area in screen pixels
   int items = 0;
   bool has_data = false;  // at least one finite value was drawn
+  ImVec2 frame_min, frame_max;  // the whole widget (title, ticks, axis labels) in screen pixels
 };
 struct HoverValue {
   std::string label;
@@ -85,11 +86,14 @@ struct Context {
   // Per frame (cleared by NewFrame): every plot drawn, in order.
   std::vector<PlotRecord> frame_plots;
   Hover hover;  // the readout of the last hovered plot this frame
+  // The plot right-clicked this frame (an index into frame_plots), −1 for none: the app offers to
+  // save that plot (ui/png_export.h).
+  int clicked_plot = -1;
 
   // The plot being built between BeginPlot and EndPlot.
   Spec spec;
   ImVec2 frame_min, frame_max;  // the whole widget
-  bool hovered = false;
+  bool hovered = false, right_clicked = false;
   std::vector<Item> items;
   std::vector<ImVec2> scratch;  // pixel points, reused between items
 };

@@ -1,4 +1,5 @@
-// png_export.cpp — the "Save PNG ▾" button and saving the lab offscreen (see png_export.h).
+// png_export.cpp — the "Save PNG ▾" button, the plot's right-click popup, and saving the lab
+// offscreen (see png_export.h).
 //
 // [SECTION] Paths
 // [SECTION] The button and its popup
@@ -7,12 +8,14 @@
 #include "ui/png_export.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
 #include "ui/lab_view.h"
 #include "ui/offscreen.h"
+#include "ui/plot.h"
 
 #include <imgui_stdlib.h>  // after imgui.h, which it needs
 
@@ -21,8 +24,19 @@ namespace bnlab {
 // [SECTION] Paths
 
 std::string default_png_path(const ViewOptions& v, long long step) {
-  const std::string name = std::string("bnlab-") + (v.png.whole_window ? "window" : kTabIds[static_cast<int>(v.tab)]) + "-" +
-                           std::to_string(step) + ".png";
+  std::string what = kTabIds[static_cast<int>(v.tab)];
+  if (v.png.area == PngArea::Window) what = "window";
+  if (v.png.area == PngArea::Plot) {
+    // The plot's title as a file name: lower-case letters and digits, anything else one '-'.
+    what = "plot-";
+    for (const char ch : v.png.plot_title) {
+      if (std::isalnum(static_cast<unsigned char>(ch))) what += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      else if (what.back() != '-') what += '-';
+      if (what.size() >= 48) break;
+    }
+    while (what.back() == '-') what.pop_back();
+  }
+  const std::string name = "bnlab-" + what + "-" + std::to_string(step) + ".png";
   const char* home = std::getenv("HOME");
   return home && *home ? (std::filesystem::path(home) / name).string() : name;
 }
@@ -56,23 +70,27 @@ Image crop(const Image& img, int x0, int y0, int x1, int y1) {
 
 // [SECTION] The button and its popup
 
-void panel_png_export(const LabState& s, ViewOptions& v) {
+namespace {
+
+// The popup's body: what to save (unless a plot was clicked), the scale, the file, Save.
+void png_options(const LabState& s, ViewOptions& v) {
   PngExport& e = v.png;
-  if (ImGui::TabItemButton("Save PNG ▾", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) ImGui::OpenPopup("save_png");
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Save this view or the whole window as a PNG, drawn again at 1×, 2× or 4× the screen's pixels\n"
-                      "(sharp on a slide or in print, not an enlarged screenshot).");
-  if (!ImGui::BeginPopup("save_png")) return;
-  int what = e.whole_window ? 1 : 0;
-  ImGui::RadioButton("this view", &what, 0);
-  ImGui::SameLine();
-  ImGui::RadioButton("whole window", &what, 1);
-  e.whole_window = what == 1;
+  ImVec2 size = e.area == PngArea::Window ? ImGui::GetIO().DisplaySize : e.view_size;
+  if (e.area == PngArea::Plot) {
+    ImGui::Text("plot: %s", e.plot_title.c_str());
+    size = e.plot_size;
+  } else {
+    int what = e.area == PngArea::Window ? 1 : 0;
+    ImGui::RadioButton("this view", &what, 0);
+    ImGui::SameLine();
+    ImGui::RadioButton("whole window", &what, 1);
+    e.area = what == 1 ? PngArea::Window : PngArea::View;
+    ImGui::TextDisabled("(right-click a plot to save only that plot)");
+  }
   for (int scale : {1, 2, 4}) {
     ImGui::RadioButton((std::to_string(scale) + "×").c_str(), &e.scale, scale);
     ImGui::SameLine();
   }
-  const ImVec2 size = e.whole_window ? ImGui::GetIO().DisplaySize : e.view_size;
   ImGui::TextDisabled("%d × %d pixels", static_cast<int>(size.x) * e.scale, static_cast<int>(size.y) * e.scale);
   const std::string hint = default_png_path(v, static_cast<long long>(s.step));
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
@@ -86,6 +104,40 @@ void panel_png_export(const LabState& s, ViewOptions& v) {
     if (e.message_is_error) ImGui::PopStyleColor();
     ImGui::PopTextWrapPos();
   }
+}
+
+}  // namespace
+
+void panel_png_export(const LabState& s, ViewOptions& v) {
+  if (ImGui::TabItemButton("Save PNG ▾", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) {
+    if (v.png.area == PngArea::Plot) v.png.area = PngArea::View;
+    ImGui::OpenPopup("save_png");
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Save this view or the whole window as a PNG, drawn again at 1×, 2× or 4× the screen's pixels\n"
+                      "(sharp on a slide or in print, not an enlarged screenshot). Right-click a plot to save only it.");
+  if (!ImGui::BeginPopup("save_png")) return;
+  png_options(s, v);
+  ImGui::EndPopup();
+}
+
+void plot_png_export(const LabState& s, ViewOptions& v) {
+  const plot::Context* plots = plot::GetCurrentContext();
+  if (plots && plots->clicked_plot >= 0) {
+    const plot::PlotRecord& r = plots->frame_plots[static_cast<size_t>(plots->clicked_plot)];
+    PngExport& e = v.png;
+    e.area = PngArea::Plot;
+    e.plot_min = r.frame_min;
+    e.plot_size = ImVec2(r.frame_max.x - r.frame_min.x, r.frame_max.y - r.frame_min.y);
+    e.plot_title = r.title;
+    e.path.clear();  // the hint names this plot
+    e.message.clear();
+    ImGui::OpenPopup("save_plot_png");
+  }
+  if (!ImGui::BeginPopup("save_plot_png")) return;
+  ImGui::TextUnformatted("Save PNG");
+  ImGui::Separator();
+  png_options(s, v);
   ImGui::EndPopup();
 }
 
@@ -113,11 +165,12 @@ void save_lab_png(LabSession& lab, ViewOptions& v, ImVec2 display_size, float dp
       apply_view(copy, dpi);
       draw_lab(lab, copy);
     });
-    if (!e.whole_window) {
+    if (e.area != PngArea::Window) {
       const float s = static_cast<float>(e.scale);
-      img = crop(img, static_cast<int>(std::lround(e.view_min.x * s)), static_cast<int>(std::lround(e.view_min.y * s)),
-                 static_cast<int>(std::lround((e.view_min.x + e.view_size.x) * s)),
-                 static_cast<int>(std::lround((e.view_min.y + e.view_size.y) * s)));
+      const ImVec2 at = e.area == PngArea::Plot ? e.plot_min : e.view_min;
+      const ImVec2 size = e.area == PngArea::Plot ? e.plot_size : e.view_size;
+      img = crop(img, static_cast<int>(std::lround(at.x * s)), static_cast<int>(std::lround(at.y * s)),
+                 static_cast<int>(std::lround((at.x + size.x) * s)), static_cast<int>(std::lround((at.y + size.y) * s)));
     }
     write_png(path, img);
     e.message = "Saved " + path + " (" + std::to_string(img.width) + "×" + std::to_string(img.height) + ")";
