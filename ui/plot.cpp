@@ -513,6 +513,9 @@ void EndPlot() {
   Axes ax = fit(c, ImVec2(left_guess, top), ImVec2(right, bottom));
   const int y_target = std::max(2, static_cast<int>((bottom - top) / (fs * 2.6f)));
   std::vector<double> yt = NiceTicks(ax.y0, ax.y1, y_target);
+  // A short plot asks for 2 ticks and may get 1 (−4.3…4.3 gives only 0 at a step of 5): a finer
+  // step, so every axis shows a scale.
+  for (int t = y_target + 1; yt.size() < 2 && t <= y_target + 4; ++t) yt = NiceTicks(ax.y0, ax.y1, t);
   if (ax.y_log) {
     // Decades only: whole powers of ten, at least one apart.
     std::vector<double> decades;
