@@ -34,6 +34,7 @@
 
 #include "app/recorder.h"
 #include "core/lab_session.h"
+#include "core/lessons.h"
 #include "core/npy.h"
 #include "core/session_file.h"
 #include "ui/lab_view.h"
@@ -263,12 +264,6 @@ void reopen(std::unique_ptr<LabSession>& lab, ExportState& e) {
 
 // [SECTION] Benchmark report
 
-// --tab NAME: the tab's short name; -1 for an unknown one.
-int tab_from_name(const std::string& name) {
-  for (int t = 0; t < static_cast<int>(LabTab::Count); ++t)
-    if (name == kTabIds[t]) return t;
-  return -1;
-}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -299,8 +294,11 @@ int gui_command(const GuiArgs& args) {
   std::signal(SIGTERM, on_quit_signal);
   RunConfig cfg;
   std::shared_ptr<const LabSnapshot> saved;  // --session
+  std::string lesson_tab;  // a lesson named on the command line starts on the tab its text refers to
   try {
     cfg = build_config(args.preset, "", args.sets);
+    if (!args.preset.empty())
+      if (const std::optional<Lesson> l = lesson_of(args.preset)) lesson_tab = l->tab;
     if (!args.session.empty()) {
       saved = std::make_shared<const LabSnapshot>(load_session(args.session));
       cfg = saved->config;
@@ -314,7 +312,7 @@ int gui_command(const GuiArgs& args) {
     std::cerr << "bnlab: --size " << args.size << ": expected WxH, e.g. 1600x900 (320x240 at least)\n";
     return 2;
   }
-  const int tab = args.tab.empty() ? -2 : tab_from_name(args.tab);
+  const int tab = !args.tab.empty() ? tab_from_id(args.tab) : !lesson_tab.empty() ? tab_from_id(lesson_tab) : -2;
   if (tab == -1) {
     std::cerr << "bnlab: --tab " << args.tab << ": expected figure1, percentiles, histograms, over-time, health or affine\n";
     return 2;

@@ -34,6 +34,7 @@ std::optional<Lesson> lesson_of(const std::string& preset) {
   l.number = number->get<int>();
   l.title = text_of(*block, preset, "title");
   l.figure = text_of(*block, preset, "figure");
+  l.tab = text_of(*block, preset, "tab");
   l.look = text_of(*block, preset, "look");
   l.try_this = text_of(*block, preset, "try");
   l.found = text_of(*block, preset, "found");

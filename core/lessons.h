@@ -4,8 +4,9 @@
 // [SECTION] Finding lessons
 //
 // A preset (assets/presets/NAME.json) is a lesson when it has a block
-//   "lesson": {"number": n, "title": "...", "figure": "<bnlab figure kind>", "look": "what to look
-//              at", "try": "what to try", "found": "what the literature found",
+//   "lesson": {"number": n, "title": "...", "figure": "<bnlab figure kind>", "tab": "<the lab's tab
+//              its text starts from: figure1, health, ...>", "look": "what to look at",
+//              "try": "what to try", "found": "what the literature found",
 //              "reference": "Author et al. YEAR, title, venue"}
 // beside its "summary" and "config". Lessons are numbered 1, 2, 3, … and stepped through in that
 // order; lesson 1 is paper-fig1. The config ignores the block; the lab's lesson panel shows it.
@@ -22,7 +23,7 @@ namespace bnlab {
 struct Lesson {
   std::string preset;  // the preset's name, e.g. "lesson-3-learning-rates"
   int number = 0;
-  std::string title, figure, look, try_this, found, reference;
+  std::string title, figure, tab, look, try_this, found, reference;
 };
 
 // [SECTION] Finding lessons

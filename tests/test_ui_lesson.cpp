@@ -22,8 +22,36 @@ float views_top(HeadlessUi& ui, LabSession& lab, ViewOptions& v) {
   return top;
 }
 
-TEST(UiLesson, EveryLessonNamesAFigureKind) {
-  for (const Lesson& l : list_lessons()) EXPECT_NO_THROW(check_figure_kind(l.figure)) << l.preset;
+TEST(UiLesson, EveryLessonNamesAFigureKindAndATab) {
+  for (const Lesson& l : list_lessons()) {
+    EXPECT_NO_THROW(check_figure_kind(l.figure)) << l.preset;
+    EXPECT_GE(tab_from_id(l.tab), 0) << l.preset << ": tab " << l.tab;
+  }
+}
+
+// Page Down (what a presenter's remote sends) opens the next lesson on the tab its text refers
+// to (lesson 2: Health); Page Up goes back; from a preset that is not a lesson, lesson 1.
+TEST(UiLesson, PageDownAndUpStepThroughLessonsOntoTheirTabs) {
+  HeadlessUi ui;
+  ViewOptions v;
+  LabSession lab(small("spiral-twins"), false);
+  lab.wait_idle();
+  auto press = [&](int key) {
+    ImGui::GetIO().KeysDown[key] = true;
+    ui.lab_frame(lab, v);
+    ImGui::GetIO().KeysDown[key] = false;
+    ui.lab_frame(lab, v);
+  };
+  ui.lab_frame(lab, v);
+  press(keys::kPageDown);
+  EXPECT_EQ(lab.desired().preset, "paper-fig1");
+  EXPECT_EQ(v.tab, LabTab::Figure1);
+  press(keys::kPageDown);
+  EXPECT_EQ(lab.desired().preset, "lesson-2-saturation");
+  EXPECT_EQ(v.tab, LabTab::Health);
+  press(keys::kPageUp);
+  EXPECT_EQ(lab.desired().preset, "paper-fig1");
+  EXPECT_EQ(v.tab, LabTab::Figure1);
 }
 
 // A lesson's text sits above the views and pushes them down — by no more than 40% of the window —

@@ -47,6 +47,8 @@ void handle_shortcuts(LabSession& lab, ViewOptions& v) {
   if (ImGui::IsKeyPressed(keys::kF, false)) v.fullscreen = !v.fullscreen;
   if (ImGui::IsKeyPressed(keys::kH, false)) v.show_controls = !v.show_controls;
   if (ImGui::IsKeyPressed(keys::kF1, false)) v.show_help = !v.show_help;
+  if (ImGui::IsKeyPressed(keys::kPageDown, false)) step_lesson(lab, v, +1);
+  if (ImGui::IsKeyPressed(keys::kPageUp, false)) step_lesson(lab, v, -1);
   // +, − and ? are read as typed characters, so they work on any keyboard layout.
   for (ImWchar c : io.InputQueueCharacters) {
     if (c == '+' || c == '=') v.font_size = std::min(v.font_size + 1, kFontSizeCount - 1);
@@ -72,6 +74,7 @@ void panel_help(ViewOptions& v) {
                                         {"F", "fullscreen"},
                                         {"+ / −", "larger / smaller text"},
                                         {"H", "hide / show the controls"},
+                                        {"Page Down / Up", "next / previous lesson (a presenter's remote)"},
                                         {"F1 or ?", "this help"}};
     if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
       for (const auto& k : kKeys) {
@@ -97,6 +100,12 @@ void panel_help(ViewOptions& v) {
 }
 
 // [SECTION] Frame
+
+int tab_from_id(const std::string& id) {
+  for (int t = 0; t < static_cast<int>(LabTab::Count); ++t)
+    if (id == kTabIds[t]) return t;
+  return -1;
+}
 
 void draw_lab(LabSession& lab, ViewOptions& v) {
   handle_shortcuts(lab, v);

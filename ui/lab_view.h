@@ -28,6 +28,8 @@ enum class LabTab : int { Figure1, Percentiles, Histograms, OverTime, Health, Af
 // Short names: `bnlab --tab NAME` and saved file names.
 constexpr const char* kTabIds[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine"};
 static_assert(sizeof kTabIds / sizeof kTabIds[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
+// The tab a short name names (kTabIds; --tab, a lesson's "tab"); −1 for none.
+int tab_from_id(const std::string& id);
 
 struct ViewOptions {
   bool dark = false;          // false: the light high-contrast theme (projectors)
@@ -81,6 +83,7 @@ void handle_shortcuts(LabSession& lab, ViewOptions& v);
 // GLFW's key codes: the GLFW backend indexes io.KeysDown with them. The app checks they match.
 namespace keys {
 constexpr int kSpace = 32, kB = 66, kF = 70, kH = 72, kR = 82, kS = 83, kF1 = 290;
+constexpr int kPageUp = 266, kPageDown = 267;  // what a presenter's remote sends
 }
 
 // [SECTION] Panels (one file each: ui/panel_*.cpp)
@@ -99,6 +102,9 @@ void panel_help(ViewOptions& v);
 // The open lesson's text with previous/next and a picker above the views; only the picker when
 // the open preset is not a lesson (ui/panel_lesson.cpp).
 void panel_lesson(LabSession& lab, ViewOptions& v);
+// Opens the next (+1) or previous (−1) lesson, on the tab its text starts from; from a preset
+// that is not a lesson, +1 opens lesson 1. Nothing at either end.
+void step_lesson(LabSession& lab, ViewOptions& v, int direction);
 // The "Export ▾" button at the end of the tab bar (data, session, recording) and "● REC" while
 // recording; call inside the tab bar.
 void panel_export(LabSession& lab, const LabState& s, ViewOptions& v);

@@ -12,7 +12,7 @@ namespace {
 
 enum Metric { kSaturation, kGradNorm, kUpdateRatio, kMetricCount };
 constexpr const char* kTitles[] = {"saturation (%)", "gradient norm", "update/weight ratio"};
-constexpr const char* kYLabels[] = {"% of values saturated", "‖∂ℓ/∂W‖ (log scale)", "log10 ‖ΔW‖/‖W‖"};
+constexpr const char* kYLabels[] = {"saturated (%)", "‖∂ℓ/∂W‖", "log10 ratio"};
 
 // A metric's series transformed for display: percent, raw, log10. (buckets)
 std::vector<float> metric_values(const LayerHistory& h, int metric) {

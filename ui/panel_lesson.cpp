@@ -49,6 +49,10 @@ void open_lesson(LabSession& lab, ViewOptions& v, const Lesson& l) {
   lab.open(cfg);
   v.selected_net = 0;  // the old index may name no network of the new lesson
   v.show_lesson = true;
+  if (const int tab = tab_from_id(l.tab); tab >= 0) {  // the tab its text starts from
+    v.tab = static_cast<LabTab>(tab);
+    v.select_tab = true;
+  }
 }
 
 // A combo listing every lesson; opens the one picked.
@@ -119,6 +123,17 @@ void draw_column(const std::vector<Paragraph>& column, const ViewOptions& v) {
 
 }  // namespace
 
+void step_lesson(LabSession& lab, ViewOptions& v, int direction) {
+  const std::vector<Lesson>& all = lessons(nullptr);
+  const std::string current = lab.desired().preset;
+  const bool in_lesson = std::any_of(all.begin(), all.end(), [&](const Lesson& l) { return l.preset == current; });
+  if (!in_lesson) {
+    if (direction > 0 && !all.empty()) open_lesson(lab, v, all.front());
+    return;
+  }
+  if (const std::optional<Lesson> l = neighbour_lesson(all, current, direction)) open_lesson(lab, v, *l);
+}
+
 void panel_lesson(LabSession& lab, ViewOptions& v) {
   const std::string current = lab.desired().preset;
   const std::vector<Lesson>& all = lessons(nullptr);
@@ -141,7 +156,8 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   ImGui::BeginDisabled(!prev);
   if (ImGui::Button("◀ previous lesson") && prev) open_lesson(lab, v, *prev);
   ImGui::EndDisabled();
-  if (ImGui::IsItemHovered() && prev) ImGui::SetTooltip("Lesson %d: %s (restarts every network)", prev->number, prev->title.c_str());
+  if (ImGui::IsItemHovered() && prev)
+    ImGui::SetTooltip("Lesson %d: %s (Page Up; restarts every network)", prev->number, prev->title.c_str());
   ImGui::SameLine();
   const float right = ImGui::CalcTextSize("next lesson ▶").x + ImGui::CalcTextSize("hide text").x +
                       ImGui::GetStyle().FramePadding.x * 4 + ImGui::GetStyle().ItemSpacing.x * 2;
@@ -152,7 +168,8 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   ImGui::BeginDisabled(!next);
   if (ImGui::Button("next lesson ▶") && next) open_lesson(lab, v, *next);
   ImGui::EndDisabled();
-  if (ImGui::IsItemHovered() && next) ImGui::SetTooltip("Lesson %d: %s (restarts every network)", next->number, next->title.c_str());
+  if (ImGui::IsItemHovered() && next)
+    ImGui::SetTooltip("Lesson %d: %s (Page Down; restarts every network)", next->number, next->title.c_str());
   ImGui::SameLine();
   if (ImGui::Button(v.show_lesson ? "hide text" : "show text")) v.show_lesson = !v.show_lesson;
   ImGui::PopID();

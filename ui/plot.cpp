@@ -517,10 +517,21 @@ void EndPlot() {
   // step, so every axis shows a scale.
   for (int t = y_target + 1; yt.size() < 2 && t <= y_target + 4; ++t) yt = NiceTicks(ax.y0, ax.y1, t);
   if (ax.y_log) {
-    // Decades only: whole powers of ten, at least one apart.
-    std::vector<double> decades;
-    for (double t = std::ceil(ax.y0); t <= ax.y1; t += std::max(1.0, std::ceil((ax.y1 - ax.y0) / y_target))) decades.push_back(t);
-    yt = decades;
+    // Whole powers of ten, spaced to fit the plot's height but at least two of them; 1, 2 and
+    // 5 × 10^k when fewer than two decades fall inside the axis.
+    auto decades = [&](double step) {
+      std::vector<double> ticks;
+      for (double t = std::ceil(ax.y0); t <= ax.y1; t += step) ticks.push_back(t);
+      return ticks;
+    };
+    yt = decades(std::max(1.0, std::ceil((ax.y1 - ax.y0) / y_target)));
+    if (yt.size() < 2) yt = decades(1);
+    if (yt.size() < 2) {
+      yt.clear();
+      for (double k = std::floor(ax.y0); k <= ax.y1; ++k)
+        for (const double m : {1.0, 2.0, 5.0})
+          if (const double t = k + std::log10(m); t >= ax.y0 && t <= ax.y1) yt.push_back(t);
+    }
   }
   // One tick alone (a short plot) says nothing of the spacing: the axis's span sets the decimals,
   // so 0.5 on an axis from 0.1 to 0.95 reads "0.5", not "0".
