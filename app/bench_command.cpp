@@ -115,6 +115,14 @@ const Case& find_case(const std::vector<Case>& cases, bool gpu, int batch, int n
   });
 }
 
+// Per-round values as "median [min–max]" in `format`, which takes the three numbers.
+std::string spread(const std::vector<double>& r, const char* format) {
+  const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
+  char buf[96];
+  std::snprintf(buf, sizeof buf, format, median(r), *lo, *hi);
+  return buf;
+}
+
 // Per round a / b · scale, as median [min–max] over the rounds.
 std::string round_ratio(const Case& a, const Case& b, double scale, bool as_cost) {
   std::vector<double> r;
@@ -122,20 +130,14 @@ std::string round_ratio(const Case& a, const Case& b, double scale, bool as_cost
     const double x = a.rates[i] / b.rates[i] * scale;
     r.push_back(as_cost ? 100 * (1 - x) : x);
   }
-  const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
-  char buf[96];
-  std::snprintf(buf, sizeof buf, as_cost ? "%.1f%% [%.1f–%.1f]" : "%.2f× [%.2f–%.2f]", median(r), *lo, *hi);
-  return buf;
+  return spread(r, as_cost ? "%.1f%% [%.1f–%.1f]" : "%.2f× [%.2f–%.2f]");
 }
 
 // Per round, training's GFLOP/s as a share of the first layer's product alone, as median [min–max].
 std::string product_share(const Case& c, double flops_per_step) {
   std::vector<double> r;
   for (size_t i = 0; i < c.rates.size(); ++i) r.push_back(100 * c.rates[i] * flops_per_step / 1e9 / c.product_gflops[i]);
-  const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%.0f%% [%.0f–%.0f]", median(r), *lo, *hi);
-  return buf;
+  return spread(r, "%.0f%% [%.0f–%.0f]");
 }
 
 // The ratios the GPU engine's targets name, per batch size.

@@ -18,7 +18,6 @@
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
-#include <stb_image_write.h>
 
 #include <algorithm>
 #include <chrono>
@@ -38,6 +37,7 @@
 #include "core/npy.h"
 #include "core/session_file.h"
 #include "ui/lab_view.h"
+#include "ui/offscreen.h"
 #include "ui/plot.h"
 
 namespace bnlab {
@@ -158,13 +158,18 @@ std::vector<unsigned char> read_pixels(int x, int y, int w, int h) {
   return rgb;
 }
 
-// The back buffer as a PNG (rows flipped: GL's origin is bottom-left).
+// The back buffer as a PNG (rows flipped: GL's origin is bottom-left), written atomically.
 bool save_png(const std::string& file, int w, int h) {
   const std::vector<unsigned char> rgb = read_pixels(0, 0, w, h);  // (h, w, 3)
-  std::vector<unsigned char> flipped(rgb.size());
+  Image img{w, h, std::vector<unsigned char>(rgb.size())};
   const size_t row = static_cast<size_t>(w) * 3;
-  for (int y = 0; y < h; ++y) std::copy_n(rgb.data() + static_cast<size_t>(h - 1 - y) * row, row, flipped.data() + static_cast<size_t>(y) * row);
-  return stbi_write_png(file.c_str(), w, h, 3, flipped.data(), static_cast<int>(row)) != 0;
+  for (int y = 0; y < h; ++y) std::copy_n(rgb.data() + static_cast<size_t>(h - 1 - y) * row, row, img.rgb.data() + static_cast<size_t>(y) * row);
+  try {
+    write_png(file, img);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 // Each plot's data area in framebuffer pixels, for the test that checks every plot drew something.
@@ -184,7 +189,7 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, float sca
 
 // Starts recording a rectangle of w × h framebuffer pixels (even for MP4); throws the message.
 std::unique_ptr<Recorder> start_recording(const std::string& path, int w, int h, bool lossless) {
-  const bool mp4 = path.size() > 4 && path.compare(path.size() - 4, 4, ".mp4") == 0;
+  const bool mp4 = is_mp4_path(path);
   return std::make_unique<Recorder>(path, mp4 ? w & ~1 : w, mp4 ? h & ~1 : h, lossless);
 }
 
@@ -208,7 +213,7 @@ bool drive_recording(std::unique_ptr<Recorder>& recorder, ExportState& ex, const
   if (ex.start_recording || (scripted && !recorder)) {
     // The Export menu's region, fixed in size from now on; --record: the whole window.
     const bool region = !scripted && ex.region_max.x > ex.region_min.x && ex.region_max.y > ex.region_min.y;
-    const bool add_mp4 = ex.record_mp4 && (ex.record_path.size() < 4 || ex.record_path.compare(ex.record_path.size() - 4, 4, ".mp4") != 0);
+    const bool add_mp4 = ex.record_mp4 && !is_mp4_path(ex.record_path);
     const std::string path = scripted ? args.record : add_mp4 ? ex.record_path + ".mp4" : ex.record_path;
     ex.start_recording = false;
     try {
@@ -314,7 +319,9 @@ int gui_command(const GuiArgs& args) {
   }
   const int tab = !args.tab.empty() ? tab_from_id(args.tab) : !lesson_tab.empty() ? tab_from_id(lesson_tab) : -2;
   if (tab == -1) {
-    std::cerr << "bnlab: --tab " << args.tab << ": expected figure1, percentiles, histograms, over-time, health or affine\n";
+    std::cerr << "bnlab: --tab " << args.tab << ": expected one of";
+    for (const char* id : kTabIds) std::cerr << " " << id;
+    std::cerr << "\n";
     return 2;
   }
   if (!args.theme.empty() && args.theme != "light" && args.theme != "dark") {

@@ -82,10 +82,12 @@ std::string frame_name(int64_t index) {
   return name;
 }
 
-}  // namespace
-
 // [SECTION] Finding ffmpeg
 
+// What to say when MP4 is asked for and ffmpeg is missing.
+constexpr const char* kNoFfmpeg = "ffmpeg is not installed; apt install ffmpeg, or record PNG frames";
+
+// Where ffmpeg is on PATH; empty when it is not installed.
 std::string find_ffmpeg() {
   const char* path = std::getenv("PATH");
   std::stringstream dirs(path ? path : "");
@@ -96,11 +98,15 @@ std::string find_ffmpeg() {
   return "";
 }
 
+}  // namespace
+
+bool is_mp4_path(const std::string& path) { return path.size() > 4 && path.compare(path.size() - 4, 4, ".mp4") == 0; }
+
 // [SECTION] Starting
 
 Recorder::Recorder(const std::string& path, int width, int height, bool lossless)
     : path_(path), width_(width), height_(height), lossless_(lossless), start_(Clock::now()) {
-  mp4_ = path.size() > 4 && path.compare(path.size() - 4, 4, ".mp4") == 0;
+  mp4_ = is_mp4_path(path);
   if (width <= 0 || height <= 0) throw std::runtime_error("nothing to record (the region is empty)");
   if (mp4_) {
     const std::string ffmpeg = find_ffmpeg();

@@ -20,10 +20,8 @@ namespace bnlab {
 
 constexpr double kRecordFps = 30;
 
-// Where ffmpeg is on PATH; empty when it is not installed.
-std::string find_ffmpeg();
-// What to say when MP4 is asked for and ffmpeg is missing.
-constexpr const char* kNoFfmpeg = "ffmpeg is not installed; apt install ffmpeg, or record PNG frames";
+// True when `path` names an MP4 recording (it ends in ".mp4"); else it is a directory of PNGs.
+bool is_mp4_path(const std::string& path);
 
 class Recorder {
  public:
@@ -49,10 +47,8 @@ class Recorder {
   std::string finish();
   bool succeeded() const { return ok_; }  // after finish()
 
-  bool mp4() const { return mp4_; }
   int width() const { return width_; }
   int height() const { return height_; }
-  const std::string& path() const { return path_; }
   int64_t frames_taken() const { return taken_; }  // frames handed over so far (UI counter)
 
  private:

@@ -196,16 +196,15 @@ int run_command(const RunArgs& args) {
 
 int presets_command() {
   // The lessons in their order (lesson 1 is paper-fig1), then the other presets by name.
-  std::vector<PresetInfo> presets = list_presets();
-  auto number = [](const PresetInfo& p) {
+  std::vector<std::pair<int, PresetInfo>> numbered;  // (lesson number, or INT_MAX for none; preset)
+  for (PresetInfo& p : list_presets()) {
     const std::optional<Lesson> l = lesson_of(p.name);
-    return l ? l->number : INT_MAX;
-  };
-  std::stable_sort(presets.begin(), presets.end(),
-                   [&](const PresetInfo& a, const PresetInfo& b) { return number(a) < number(b); });
+    numbered.emplace_back(l ? l->number : INT_MAX, std::move(p));
+  }
+  std::stable_sort(numbered.begin(), numbered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   int width = 0;
-  for (const auto& p : presets) width = std::max(width, static_cast<int>(p.name.size()));
-  for (const auto& p : presets) std::printf("%-*s  %s\n", width, p.name.c_str(), p.summary.c_str());
+  for (const auto& [number, p] : numbered) width = std::max(width, static_cast<int>(p.name.size()));
+  for (const auto& [number, p] : numbered) std::printf("%-*s  %s\n", width, p.name.c_str(), p.summary.c_str());
   return 0;
 }
 

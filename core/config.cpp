@@ -421,8 +421,9 @@ RunConfig resolve_config(const json& user) {
             "must name a unit of every hidden layer (0 … " + std::to_string(narrowest - 1) + ")");
     c.networks.push_back(std::move(n));
   }
-  if (c.networks.size() > 16)
-    throw ConfigError("networks has " + std::to_string(c.networks.size()) + " entries: at most 16 train side by side");
+  if (c.networks.size() > kMaxNetworks)
+    throw ConfigError("networks has " + std::to_string(c.networks.size()) + " entries: at most " +
+                      std::to_string(kMaxNetworks) + " train side by side");
   if (c.batch < 2 && any_norm(c, Norm::Batch))
     throw ConfigError("optim.batch=1: batch normalization needs at least 2 examples per batch");
   return c;

@@ -12,6 +12,7 @@
 // allowed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -93,6 +94,8 @@ struct StatsConfig {
   int bins = 64;          // histogram bins per tap
   int typical_unit = 0;   // the unit of each layer followed as in the paper's Figure 1b/c
 };
+
+constexpr size_t kMaxNetworks = 16;  // networks that train side by side in one run
 
 struct RunConfig {
   std::string preset;  // the built-in preset it came from ("" for a config file); not a config key

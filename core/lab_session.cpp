@@ -43,7 +43,13 @@ std::string widths(const std::vector<int>& w) {
   return s;
 }
 
-constexpr size_t kMaxNetworks = 16;  // resolve_config's limit
+// `cfg` through JSON and back: the same checks and messages as a config file gets. The preset's
+// name is not a config key, so it is carried over by hand.
+RunConfig revalidated(const RunConfig& cfg) {
+  RunConfig checked = resolve_config(to_json(cfg));
+  checked.preset = cfg.preset;
+  return checked;
+}
 
 // `stem` + the first number from `first` on that no network in `nets` is named.
 std::string unused_name(const std::vector<NetworkConfig>& nets, std::string stem, size_t first) {
@@ -562,9 +568,7 @@ void LabSession::configure(const RunConfig& desired) {
   }
   post([desired](Worker& w) {
     try {
-      // Through JSON and back: the same checks and messages as a config file gets.
-      w.desired = resolve_config(to_json(desired));
-      w.desired.preset = desired.preset;  // not a config key, so JSON does not carry it
+      w.desired = revalidated(desired);
       w.error.clear();
       w.apply_desired();
     } catch (const std::exception& e) {
@@ -608,8 +612,7 @@ void LabSession::set_affine(int net, int layer, bool beta, float value) {
 void LabSession::open(const RunConfig& cfg) {
   RunConfig checked;
   try {
-    checked = resolve_config(to_json(cfg));
-    checked.preset = cfg.preset;
+    checked = revalidated(cfg);
   } catch (const std::exception& e) {
     post([message = std::string(e.what())](Worker& w) {
       w.error = message;

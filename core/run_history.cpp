@@ -16,6 +16,18 @@
 
 namespace bnlab {
 
+const std::array<LayerScalar, 10> kLayerScalars = {{
+    {"mean", &LayerStats::mean, &LayerHistory::mean},
+    {"std", &LayerStats::std, &LayerHistory::std},
+    {"saturation", &LayerStats::saturation, &LayerHistory::saturation},
+    {"grad_norm", &LayerStats::grad_norm, &LayerHistory::grad_norm},
+    {"weight_norm", &LayerStats::weight_norm, &LayerHistory::weight_norm},
+    {"update_ratio", &LayerStats::update_ratio, &LayerHistory::update_ratio},
+    {"gamma_mean", &LayerStats::gamma_mean, &LayerHistory::gamma_mean},
+    {"gamma_std", &LayerStats::gamma_std, &LayerHistory::gamma_std},
+    {"beta_mean", &LayerStats::beta_mean, &LayerHistory::beta_mean},
+    {"beta_std", &LayerStats::beta_std, &LayerHistory::beta_std}}};
+
 // [SECTION] Series
 
 Series::Series(int capacity) : capacity_(std::max(4, capacity & ~1)) {
@@ -280,16 +292,7 @@ void RunHistory::add_snapshot(const StepStats& s) {
         lh.pct[p].add(x, ls.pct[p]);
         lh.unit_pct[p].add(x, ls.unit_pct[p]);
       }
-      lh.mean.add(x, ls.mean);
-      lh.std.add(x, ls.std);
-      lh.saturation.add(x, ls.saturation);
-      lh.grad_norm.add(x, ls.grad_norm);
-      lh.weight_norm.add(x, ls.weight_norm);
-      lh.update_ratio.add(x, ls.update_ratio);
-      lh.gamma_mean.add(x, ls.gamma_mean);
-      lh.gamma_std.add(x, ls.gamma_std);
-      lh.beta_mean.add(x, ls.beta_mean);
-      lh.beta_std.add(x, ls.beta_std);
+      for (const LayerScalar& f : kLayerScalars) (lh.*f.series).add(x, ls.*f.stat);
       for (int t = 0; t < kTapCount; ++t) lh.hist[t].add(x, ls.hist[t]);
     }
   }
@@ -305,9 +308,7 @@ size_t RunHistory::bytes() const {
     for (const auto& l : n.layers) {
       for (const auto& s : l.pct) b += s.bytes();
       for (const auto& s : l.unit_pct) b += s.bytes();
-      for (const Series* s : {&l.mean, &l.std, &l.saturation, &l.grad_norm, &l.weight_norm, &l.update_ratio,
-                              &l.gamma_mean, &l.gamma_std, &l.beta_mean, &l.beta_std})
-        b += s->bytes();
+      for (const LayerScalar& f : kLayerScalars) b += (l.*f.series).bytes();
       for (const auto& t : l.hist) b += t.bytes();
     }
   }

@@ -45,7 +45,6 @@ class Series {
   const float* hi() const { return hi_.data(); }
   float last() const { return mean_.empty() ? kNaN : mean_.back(); }
   size_t bytes() const;
-  int capacity() const { return capacity_; }
   // Samples behind bucket i: the stride, or fewer in the last (open) bucket.
   int64_t samples(int i) const { return i + 1 == size() ? open_count_ : stride_; }
 
@@ -91,7 +90,8 @@ class HistogramTrack {
   const double* x() const { return x_.data(); }            // (columns) mean step of each column
   const float* values() const { return values_.data(); }   // (columns, bins) row-major fractions
   size_t bytes() const;
-  int capacity() const { return capacity_; }
+  // Samples behind column c: the stride, or fewer in the last (open) column.
+  int64_t samples(int c) const { return c + 1 == columns() ? open_count_ : stride_; }
 
   // Everything a track holds, for session files; as Series::State.
   struct State {
@@ -122,6 +122,15 @@ struct LayerHistory {
   Series gamma_mean, gamma_std, beta_mean, beta_std;
   std::array<HistogramTrack, kTapCount> hist;  // per tap, over time
 };
+
+// The per-layer scalar statistics besides the percentiles, in the order every file lists them:
+// the name files give each, the snapshot's field, and the series of it over training.
+struct LayerScalar {
+  const char* name;
+  float LayerStats::*stat;
+  Series LayerHistory::*series;
+};
+extern const std::array<LayerScalar, 10> kLayerScalars;
 
 // Per-unit parameters of one hidden layer, as last read from the trainer (latest only).
 struct UnitParams {

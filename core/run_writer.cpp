@@ -9,6 +9,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "core/run_history.h"
+
 namespace bnlab {
 
 namespace fs = std::filesystem;
@@ -38,9 +40,9 @@ RunWriter::RunWriter(const std::string& dir, const RunConfig& cfg) : dir_(dir) {
   std::string loss_header = "step";
   for (const auto& n : names_) loss_header += "," + n;
   losses_ = open("train_loss.csv", loss_header);
-  layers_ = open("layers.csv",
-                 "step,network,layer,p2,p15,p50,p85,p98,unit_p2,unit_p15,unit_p50,unit_p85,unit_p98,mean,std,"
-                 "saturation,grad_norm,weight_norm,update_ratio,gamma_mean,gamma_std,beta_mean,beta_std");
+  std::string layers_header = "step,network,layer,p2,p15,p50,p85,p98,unit_p2,unit_p15,unit_p50,unit_p85,unit_p98";
+  for (const LayerScalar& f : kLayerScalars) layers_header += std::string(",") + f.name;
+  layers_ = open("layers.csv", layers_header);
   hist_ = open("histograms.csv", "step,network,layer,tap,lo,hi,underflow,overflow,counts");
 }
 
@@ -88,9 +90,7 @@ void RunWriter::write_snapshot(const StepStats& s, const std::vector<float>& tra
       std::fprintf(layers_, "%lld,%s,%zu", step, name, l);
       for (float v : ls.pct) put(layers_, v);
       for (float v : ls.unit_pct) put(layers_, v);
-      for (float v : {ls.mean, ls.std, ls.saturation, ls.grad_norm, ls.weight_norm, ls.update_ratio,
-                      ls.gamma_mean, ls.gamma_std, ls.beta_mean, ls.beta_std})
-        put(layers_, v);
+      for (const LayerScalar& f : kLayerScalars) put(layers_, ls.*f.stat);
       std::fputc('\n', layers_);
 
       for (int t = 0; t < kTapCount; ++t) {

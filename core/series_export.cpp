@@ -17,17 +17,6 @@ namespace bnlab {
 
 // [SECTION] Numbers and names
 
-const std::array<LayerSeriesSlot, 10> kLayerSeries = {{{"mean", &LayerHistory::mean},
-                                                        {"std", &LayerHistory::std},
-                                                        {"saturation", &LayerHistory::saturation},
-                                                        {"grad_norm", &LayerHistory::grad_norm},
-                                                        {"weight_norm", &LayerHistory::weight_norm},
-                                                        {"update_ratio", &LayerHistory::update_ratio},
-                                                        {"gamma_mean", &LayerHistory::gamma_mean},
-                                                        {"gamma_std", &LayerHistory::gamma_std},
-                                                        {"beta_mean", &LayerHistory::beta_mean},
-                                                        {"beta_std", &LayerHistory::beta_std}}};
-
 const std::array<UnitSlot, 4> kUnitSeries = {{{"gamma", &UnitParams::gamma},
                                                {"beta", &UnitParams::beta},
                                                {"running_mean", &UnitParams::running_mean},
@@ -69,7 +58,7 @@ std::vector<std::pair<std::string, const Series*>> layer_series(const LayerHisto
   std::vector<std::pair<std::string, const Series*>> out;
   for (size_t p = 0; p < kPercentiles.size(); ++p) out.emplace_back(percentile_series_name(p, false), &l.pct[p]);
   for (size_t p = 0; p < kPercentiles.size(); ++p) out.emplace_back(percentile_series_name(p, true), &l.unit_pct[p]);
-  for (const auto& slot : kLayerSeries) out.emplace_back(slot.name, &(l.*slot.member));
+  for (const LayerScalar& f : kLayerScalars) out.emplace_back(f.name, &(l.*f.series));
   return out;
 }
 
@@ -78,14 +67,6 @@ double bin_edge(float lo, float hi, int bins, int k) {
   return static_cast<double>(lo) + (static_cast<double>(hi) - lo) * k / bins;
 }
 
-// The share of all values (under/overflow included) in each bin: what the views draw.
-std::vector<float> shares(const Histogram& h) {
-  uint64_t total = static_cast<uint64_t>(h.underflow) + h.overflow;
-  for (uint32_t c : h.counts) total += c;
-  std::vector<float> s(h.counts.size(), 0.f);  // (bins)
-  for (size_t k = 0; k < s.size(); ++k) s[k] = total ? static_cast<float>(h.counts[k]) / static_cast<float>(total) : 0.f;
-  return s;
-}
 
 // [SECTION] CSV
 
@@ -130,16 +111,15 @@ std::string series_csv(const RunConfig& cfg, const RunHistory& h) {
       for (int t = 0; t < kTapCount; ++t) {
         if (nh.latest_step >= 0 && l < nh.latest.layers.size()) {
           const Histogram& hg = nh.latest.layers[l].hist[t];
-          const std::vector<float> sh = shares(hg);
+          const std::vector<float> sh = histogram_shares(hg);
           const int bins = static_cast<int>(sh.size());
           for (int k = 0; k < bins; ++k)
             w.row(net, layer, std::string("hist.") + tap_name(t), std::to_string(k), latest, number(sh[k]),
                   number(bin_edge(hg.lo, hg.hi, bins, k)), number(bin_edge(hg.lo, hg.hi, bins, k + 1)), "");
         }
         const HistogramTrack& tr = lh.hist[t];
-        const HistogramTrack::State st = tr.state();
         for (int c = 0; c < tr.columns(); ++c) {
-          const std::string samples = std::to_string(c + 1 == tr.columns() ? st.open_count : st.stride);
+          const std::string samples = std::to_string(tr.samples(c));
           for (int k = 0; k < tr.bins(); ++k)
             w.row(net, layer, std::string("hist_track.") + tap_name(t), std::to_string(k), number(tr.x()[c]),
                   number(tr.values()[static_cast<size_t>(c) * tr.bins() + k]), number(bin_edge(tr.lo(), tr.hi(), tr.bins(), k)),
@@ -191,16 +171,15 @@ nlohmann::json series_json(const RunConfig& cfg, const RunHistory& h) {
       for (int t = 0; t < kTapCount; ++t) {
         if (nh.latest_step >= 0 && l < nh.latest.layers.size()) {
           const Histogram& hg = nh.latest.layers[l].hist[t];
-          const std::vector<float> sh = shares(hg);
+          const std::vector<float> sh = histogram_shares(hg);
           hists[tap_name(t)] = {{"step", nh.latest_step}, {"lo", json_float(hg.lo)}, {"hi", json_float(hg.hi)},
                                 {"shares", json_floats(sh.data(), sh.size())}};
         }
         const HistogramTrack& tr = lh.hist[t];
-        const HistogramTrack::State st = tr.state();
         nlohmann::json step = nlohmann::json::array(), samples = nlohmann::json::array(), cols = nlohmann::json::array();
         for (int c = 0; c < tr.columns(); ++c) {
           step.push_back(tr.x()[c]);
-          samples.push_back(c + 1 == tr.columns() ? st.open_count : st.stride);
+          samples.push_back(tr.samples(c));
           cols.push_back(json_floats(tr.values() + static_cast<size_t>(c) * tr.bins(), static_cast<size_t>(tr.bins())));
         }
         tracks[tap_name(t)] = {{"lo", json_float(tr.lo())}, {"hi", json_float(tr.hi())}, {"step", step},

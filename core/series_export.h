@@ -57,12 +57,6 @@ namespace bnlab {
 
 // [SECTION] Series names (shared with session files)
 
-// The per-layer series besides the percentiles, by the names files give them.
-struct LayerSeriesSlot {
-  const char* name;
-  Series LayerHistory::*member;
-};
-extern const std::array<LayerSeriesSlot, 10> kLayerSeries;
 // The name of percentile series p (index into kPercentiles): "p15", or "unit_p15" for the unit's.
 std::string percentile_series_name(size_t p, bool unit);
 // The per-unit values (UnitParams) by name.

@@ -46,14 +46,6 @@ json write_histogram(const Histogram& h) {
           {"overflow", h.overflow}};
 }
 
-// The scalar fields of LayerStats, by name: one list for writing and reading.
-const std::pair<const char*, float LayerStats::*> kLayerStatFields[] = {
-    {"mean", &LayerStats::mean},           {"std", &LayerStats::std},
-    {"saturation", &LayerStats::saturation}, {"grad_norm", &LayerStats::grad_norm},
-    {"weight_norm", &LayerStats::weight_norm}, {"update_ratio", &LayerStats::update_ratio},
-    {"gamma_mean", &LayerStats::gamma_mean}, {"gamma_std", &LayerStats::gamma_std},
-    {"beta_mean", &LayerStats::beta_mean},   {"beta_std", &LayerStats::beta_std}};
-
 // The tensors of LayerParams by name.
 const std::pair<const char*, std::vector<float> LayerParams::*> kTensorFields[] = {
     {"weight", &LayerParams::weight}, {"bias", &LayerParams::bias},
@@ -68,7 +60,7 @@ json write_stats(const NetworkStats& s) {
     for (const Histogram& h : l.hist) j["hist"].push_back(write_histogram(h));
     j["pct"] = floats(std::vector<float>(l.pct.begin(), l.pct.end()));
     j["unit_pct"] = floats(std::vector<float>(l.unit_pct.begin(), l.unit_pct.end()));
-    for (const auto& [name, member] : kLayerStatFields) j[name] = json_float(l.*member);
+    for (const LayerScalar& f : kLayerScalars) j[f.name] = json_float(l.*f.stat);
     layers.push_back(j);
   }
   return {{"diverged_at", s.diverged_at}, {"has_eval", s.has_eval}, {"test_loss", json_float(s.test_loss)},
@@ -85,7 +77,7 @@ json write_history(const RunHistory& h) {
         j[percentile_series_name(p, false)] = write_series(l.pct[p]);
         j[percentile_series_name(p, true)] = write_series(l.unit_pct[p]);
       }
-      for (const auto& slot : kLayerSeries) j[slot.name] = write_series(l.*slot.member);
+      for (const LayerScalar& f : kLayerScalars) j[f.name] = write_series(l.*f.series);
       j["hist"] = json::array();
       for (const HistogramTrack& t : l.hist) j["hist"].push_back(write_track(t));
       layers.push_back(j);
@@ -247,7 +239,7 @@ NetworkStats read_stats(const json& j, const std::string& where) {
     }
     read_fixed(layers[l], "pct", w, &ls.pct);
     read_fixed(layers[l], "unit_pct", w, &ls.unit_pct);
-    for (const auto& [name, member] : kLayerStatFields) ls.*member = float_at(layers[l], name, w);
+    for (const LayerScalar& f : kLayerScalars) ls.*f.stat = float_at(layers[l], f.name, w);
     s.layers.push_back(std::move(ls));
   }
   return s;
@@ -283,7 +275,7 @@ RunHistory read_history(const json& j, const RunConfig& cfg) {
         read_series(at(layers[l], a.c_str(), wl), wl + "." + a, &lh.pct[p]);
         read_series(at(layers[l], b.c_str(), wl), wl + "." + b, &lh.unit_pct[p]);
       }
-      for (const auto& slot : kLayerSeries) read_series(at(layers[l], slot.name, wl), wl + "." + slot.name, &(lh.*slot.member));
+      for (const LayerScalar& f : kLayerScalars) read_series(at(layers[l], f.name, wl), wl + "." + f.name, &(lh.*f.series));
       const json& hist = array_at(layers[l], "hist", wl);
       if (hist.size() != kTapCount) bad(wl + ".hist", "expected " + std::to_string(kTapCount) + " tracks");
       for (int t = 0; t < kTapCount; ++t) read_track(hist[t], wl + ".hist[" + std::to_string(t) + "]", &lh.hist[t]);

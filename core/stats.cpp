@@ -7,6 +7,15 @@
 
 namespace bnlab {
 
+std::vector<float> histogram_shares(const Histogram& h) {
+  double total = static_cast<double>(h.underflow) + h.overflow;
+  for (uint32_t c : h.counts) total += c;
+  std::vector<float> s(h.counts.size(), 0.f);  // (bins)
+  if (total > 0)
+    for (size_t k = 0; k < s.size(); ++k) s[k] = static_cast<float>(h.counts[k] / total);
+  return s;
+}
+
 const char* tap_name(int tap) {
   switch (tap) {
     case kTapPreNorm: return "pre_norm";

@@ -40,6 +40,9 @@ struct Histogram {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
+// The share of all values (under/overflow included) in each bin, (bins): what the views draw.
+std::vector<float> histogram_shares(const Histogram& h);
+
 struct LayerStats {
   std::array<Histogram, kTapCount> hist;
   std::array<float, 5> pct{};       // kPercentiles of the nonlinearity input, all units

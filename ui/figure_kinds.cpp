@@ -370,8 +370,7 @@ Figure histograms(const FigureRun& r, const FigureOptions& opt, const std::strin
       for (size_t i = 0; i < picked.size() && l < cfg.model.hidden.size(); ++i) {
         const StepStats& snap = r.snapshots[picked[i]];
         const Histogram& h = snap.networks[n].layers[l].hist[kTapNonlinIn];
-        double total = h.underflow + h.overflow;
-        for (uint32_t c : h.counts) total += c;
+        const std::vector<float> shares = histogram_shares(h);
         FigureSeries s;
         s.kind = FigureSeries::Histogram;
         s.network = cfg.name;
@@ -386,7 +385,7 @@ Figure histograms(const FigureRun& r, const FigureOptions& opt, const std::strin
           const double centre = h.lo + w * (b + 0.5);
           if (centre < lo || centre > hi) continue;
           s.x.push_back(centre);
-          s.y.push_back(total > 0 ? static_cast<float>(h.counts[b] / total) : 0.f);
+          s.y.push_back(shares[b]);
         }
         p.series.push_back(std::move(s));
       }

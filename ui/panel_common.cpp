@@ -75,10 +75,7 @@ void shared_percentile_range(const LabState& s, int layer, bool unit, double* lo
 
 void plot_histogram(const char* label, const Histogram& h, ImU32 color, std::vector<float>* shares, int slot, int slots) {
   if (h.counts.empty()) return;
-  double total = static_cast<double>(h.underflow) + h.overflow;
-  for (uint32_t c : h.counts) total += c;
-  shares->resize(h.counts.size());
-  for (size_t b = 0; b < shares->size(); ++b) (*shares)[b] = total > 0 ? static_cast<float>(h.counts[b] / total) : 0.f;
+  *shares = histogram_shares(h);
   const double w = (h.hi - h.lo) / static_cast<double>(h.counts.size());
   plot::PlotBars(label, h.lo, w, shares->data(), static_cast<int>(shares->size()), color, slot, slots);
 }
@@ -86,14 +83,13 @@ void plot_histogram(const char* label, const Histogram& h, ImU32 color, std::vec
 void plot_histogram_outline(const char* label, const Histogram& h, ImU32 color, float width, std::vector<double>* xs,
                             std::vector<float>* shares) {
   if (h.counts.empty()) return;
-  double total = static_cast<double>(h.underflow) + h.overflow;
-  for (uint32_t c : h.counts) total += c;
+  const std::vector<float> per_bin = histogram_shares(h);
   const size_t bins = h.counts.size();
   const double w = (h.hi - h.lo) / static_cast<double>(bins);
   xs->resize(2 * bins);
   shares->resize(2 * bins);
   for (size_t b = 0; b < bins; ++b) {
-    const float share = total > 0 ? static_cast<float>(h.counts[b] / total) : 0.f;
+    const float share = per_bin[b];
     (*xs)[2 * b] = h.lo + w * static_cast<double>(b);
     (*xs)[2 * b + 1] = h.lo + w * static_cast<double>(b + 1);
     (*shares)[2 * b] = (*shares)[2 * b + 1] = share;

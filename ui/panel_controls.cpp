@@ -20,8 +20,6 @@ namespace {
 
 // [SECTION] Helpers
 
-constexpr size_t kMaxLabNetworks = 16;  // LabSession::edit_network's limit
-
 // A logarithmic slider over a double setting; true when changed.
 bool log_slider(const char* label, double* value, float lo, float hi, const char* format) {
   float f = static_cast<float>(*value);
@@ -278,7 +276,7 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
         ImGui::TreePop();
       }
     }
-    ImGui::BeginDisabled(d.networks.size() >= kMaxLabNetworks);
+    ImGui::BeginDisabled(d.networks.size() >= kMaxNetworks);
     if (ImGui::Button("Duplicate")) action = NetAction::Duplicate;
     ImGui::EndDisabled();
     tip("Add a copy of this network as it is now — same weights, same settings — at the end of the list. It trains "
@@ -355,7 +353,7 @@ void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v) {
     if (a == NetAction::Duplicate) duplicate = i;
     if (a == NetAction::Remove) remove = i;
   }
-  ImGui::BeginDisabled(d.networks.size() >= kMaxLabNetworks);
+  ImGui::BeginDisabled(d.networks.size() >= kMaxNetworks);
   const bool add = ImGui::Button("+ Add network");
   ImGui::EndDisabled();
   tip("Add a network with the last one's settings and fresh initial weights — the ones the seed gives at step 0 — "

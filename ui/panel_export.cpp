@@ -9,7 +9,7 @@
 
 #include "core/series_export.h"
 #include "core/session_file.h"
-#include "ui/lab_view.h"
+#include "ui/panel_common.h"
 
 #include <imgui_stdlib.h>  // after imgui.h, which it needs
 
@@ -20,16 +20,6 @@ namespace {
 constexpr ImU32 kRecordRed = IM_COL32(220, 30, 30, 255);
 
 // [SECTION] Helpers
-
-void tip(const char* text) {
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 26);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
 
 std::string absolute(const std::string& path) {
   std::error_code ec;

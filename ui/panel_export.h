@@ -17,7 +17,7 @@ struct ExportState {
   std::string session_path = "session.bnlab.json";
   std::string record_path = "bnlab-recording";  // a directory of PNG frames, or NAME.mp4
   bool record_mp4 = false;
-  int record_region = 0;  // 0 the window, 1 the views (without the controls), 2 the first plot of the tab
+  int record_region = 0;  // 0 the window, 1 the views (without the controls)
 
   std::string message;  // the last export's outcome, shown until the next one
   bool message_is_error = false;

@@ -67,6 +67,15 @@ void picker(LabSession& lab, ViewOptions& v, const char* label, const std::strin
   }
 }
 
+// "◀ previous lesson" or "next lesson ▶": opens `to`, disabled at either end.
+void lesson_button(LabSession& lab, ViewOptions& v, const char* label, const char* key, const std::optional<Lesson>& to) {
+  ImGui::BeginDisabled(!to);
+  if (ImGui::Button(label) && to) open_lesson(lab, v, *to);
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered() && to)
+    ImGui::SetTooltip("Lesson %d: %s (%s; restarts every network)", to->number, to->title.c_str(), key);
+}
+
 // The atlas's next larger font than the current one (the fonts are loaded by size, kFontSizes).
 ImFont* larger_font() {
   const ImFontAtlas* atlas = ImGui::GetIO().Fonts;
@@ -153,11 +162,7 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   const std::optional<Lesson> prev = neighbour_lesson(all, l.preset, -1), next = neighbour_lesson(all, l.preset, +1);
 
   // The bar: ◀ previous, the picker (showing the title), next ▶, hide/show.
-  ImGui::BeginDisabled(!prev);
-  if (ImGui::Button("◀ previous lesson") && prev) open_lesson(lab, v, *prev);
-  ImGui::EndDisabled();
-  if (ImGui::IsItemHovered() && prev)
-    ImGui::SetTooltip("Lesson %d: %s (Page Up; restarts every network)", prev->number, prev->title.c_str());
+  lesson_button(lab, v, "◀ previous lesson", "Page Up", prev);
   ImGui::SameLine();
   const float right = ImGui::CalcTextSize("next lesson ▶").x + ImGui::CalcTextSize("hide text").x +
                       ImGui::GetStyle().FramePadding.x * 4 + ImGui::GetStyle().ItemSpacing.x * 2;
@@ -165,11 +170,7 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   const std::string title = "Lesson " + std::to_string(l.number) + " of " + std::to_string(all.size()) + " · " + l.title;
   picker(lab, v, "##picker", l.preset, title.c_str());
   ImGui::SameLine();
-  ImGui::BeginDisabled(!next);
-  if (ImGui::Button("next lesson ▶") && next) open_lesson(lab, v, *next);
-  ImGui::EndDisabled();
-  if (ImGui::IsItemHovered() && next)
-    ImGui::SetTooltip("Lesson %d: %s (Page Down; restarts every network)", next->number, next->title.c_str());
+  lesson_button(lab, v, "next lesson ▶", "Page Down", next);
   ImGui::SameLine();
   if (ImGui::Button(v.show_lesson ? "hide text" : "show text")) v.show_lesson = !v.show_lesson;
   ImGui::PopID();

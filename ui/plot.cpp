@@ -221,7 +221,6 @@ bool BeginPlot(const char* id, const Spec& spec, ImVec2 size) {
   c.frame_min = p;
   c.frame_max = ImVec2(p.x + size.x, p.y + size.y);
   c.hovered = ImGui::IsItemHovered();
-  c.right_clicked = c.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Right);
   c.items.clear();
   return true;
 }
@@ -512,11 +511,13 @@ void EndPlot() {
   const float right = c.frame_max.x - fs * 0.8f;
   Axes ax = fit(c, ImVec2(left_guess, top), ImVec2(right, bottom));
   const int y_target = std::max(2, static_cast<int>((bottom - top) / (fs * 2.6f)));
-  std::vector<double> yt = NiceTicks(ax.y0, ax.y1, y_target);
-  // A short plot asks for 2 ticks and may get 1 (−4.3…4.3 gives only 0 at a step of 5): a finer
-  // step, so every axis shows a scale.
-  for (int t = y_target + 1; yt.size() < 2 && t <= y_target + 4; ++t) yt = NiceTicks(ax.y0, ax.y1, t);
-  if (ax.y_log) {
+  std::vector<double> yt;
+  if (!ax.y_log) {
+    yt = NiceTicks(ax.y0, ax.y1, y_target);
+    // A short plot asks for 2 ticks and may get 1 (−4.3…4.3 gives only 0 at a step of 5): a finer
+    // step, so every axis shows a scale.
+    for (int t = y_target + 1; yt.size() < 2 && t <= y_target + 4; ++t) yt = NiceTicks(ax.y0, ax.y1, t);
+  } else {
     // Whole powers of ten, spaced to fit the plot's height but at least two of them; 1, 2 and
     // 5 × 10^k when fewer than two decades fall inside the axis.
     auto decades = [&](double step) {
@@ -629,7 +630,7 @@ void EndPlot() {
                       ax.max.y - ax.min.y + fs);
 
   hover_readout(dl, c, ax);
-  if (c.right_clicked) c.clicked_plot = static_cast<int>(c.frame_plots.size());
+  if (c.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) c.clicked_plot = static_cast<int>(c.frame_plots.size());
   c.frame_plots.push_back(std::move(rec));
   c.items.clear();
 }

@@ -93,7 +93,7 @@ struct Context {
   // The plot being built between BeginPlot and EndPlot.
   Spec spec;
   ImVec2 frame_min, frame_max;  // the whole widget
-  bool hovered = false, right_clicked = false;
+  bool hovered = false;
   std::vector<Item> items;
   std::vector<ImVec2> scratch;  // pixel points, reused between items
 };
