@@ -38,6 +38,7 @@ constexpr Spelling<Activation> kActivations[] = {{Activation::Sigmoid, "sigmoid"
 constexpr Spelling<Norm> kNorms[] = {{Norm::None, "none"}, {Norm::Batch, "batch"}, {Norm::Layer, "layer"}};
 constexpr Spelling<Init> kInits[] = {{Init::Gaussian, "gaussian"}, {Init::Xavier, "xavier"}, {Init::He, "he"}, {Init::Zero, "zero"}};
 constexpr Spelling<DataKind> kDataKinds[] = {{DataKind::Mnist, "mnist"},
+                                             {DataKind::Mnist10k, "mnist-10k"},
                                              {DataKind::FashionMnist, "fashion-mnist"},
                                              {DataKind::Spiral, "spiral"},
                                              {DataKind::Blobs, "blobs"},

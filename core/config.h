@@ -27,7 +27,7 @@ namespace bnlab {
 enum class Activation { Sigmoid, Tanh, Relu, Linear };
 enum class Norm { None, Batch, Layer };
 enum class Init { Gaussian, Xavier, He, Zero };  // Zero: every weight 0 (the symmetry failure)
-enum class DataKind { Mnist, FashionMnist, Spiral, Blobs, Idx };
+enum class DataKind { Mnist, Mnist10k, FashionMnist, Spiral, Blobs, Idx };  // Mnist: the full set
 enum class Backend { Auto, Gpu, Cpu };
 enum class EvalStats { Running, Batch };  // which statistics BN uses at evaluation
 

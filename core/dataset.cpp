@@ -1,6 +1,6 @@
 // dataset.cpp — load_data: every data source turned into the same train/test pair.
 //
-// [SECTION] IDX sources (shipped MNIST, Debian's Fashion-MNIST, the user's files)
+// [SECTION] IDX sources (full and shipped MNIST, Debian's Fashion-MNIST, the user's files)
 // [SECTION] Synthetic sources (spiral, blobs)
 // [SECTION] load_data: pick the source, take the first N, binarize
 #include "core/dataset.h"
@@ -15,6 +15,7 @@
 
 #include "core/embedded.h"
 #include "core/idx.h"
+#include "core/mnist_install.h"
 #include "core/rng.h"
 
 namespace bnlab {
@@ -70,7 +71,27 @@ DataSplit idx_split(const IdxNames& names, Read read) {
   return s;
 }
 
-DataSplit load_mnist() {
+// The full set installed by the setup script; anything wrong with it is MnistMissing, which tells
+// how to install it (and the lab opens on the shipped subset instead).
+DataSplit load_full_mnist() {
+  const std::string dir = mnist_dir();
+  IdxNames names;
+  for (int i = 0; i < 4; ++i) names[i] = dir + "/" + kMnistFiles[i] + ".gz";
+  try {
+    return idx_split(names, [&](const std::string& path) {
+      const int i = static_cast<int>(std::find(names.begin(), names.end(), path) - names.begin());
+      return read_idx_bytes(read_mnist_file(i), path);
+    });
+  } catch (const MnistMissing&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw MnistMissing(std::string("data.kind=mnist (the full MNIST): ") + e.what() +
+                       "; reinstall it with third_party/setup-debian.sh, or go on with the shipped subset: "
+                       "--set data.kind=mnist-10k");
+  }
+}
+
+DataSplit load_mnist_10k() {
   const IdxNames names = {"mnist/train-images-idx3-ubyte.gz", "mnist/train-labels-idx1-ubyte.gz",
                           "mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz"};
   return idx_split(names, [](const std::string& name) {
@@ -205,9 +226,13 @@ DataSplit load_data(const DataConfig& cfg, uint64_t seed) {
   } else {
     std::string train_source, test_source;
     if (cfg.kind == DataKind::Mnist) {
-      s = load_mnist();
+      s = load_full_mnist();
       train_source = test_source = "mnist";
-      label = "mnist (shipped subset)";
+      label = "mnist (LeCun's full set)";
+    } else if (cfg.kind == DataKind::Mnist10k) {
+      s = load_mnist_10k();
+      train_source = test_source = "mnist-10k";
+      label = "mnist-10k (the shipped subset)";
     } else if (cfg.kind == DataKind::FashionMnist) {
       s = load_fashion_mnist();
       train_source = test_source = "fashion-mnist";

@@ -40,6 +40,9 @@ struct LabState {
   std::string error;   // the last refused change or failure, with the reason; empty when none
   std::string backend, backend_why;  // Trainer::backend_name(), and make_trainer's reason
   std::string data_description;
+  // Set when the settings ask for the full MNIST and it is not installed (or not whole): why, how to
+  // install it, and that the lab trains on the shipped mnist-10k instead (`active` says so too).
+  std::string data_notice;
   bool ready = false;     // the trainer exists (data loaded)
   bool playing = false;
   double speed_limit = 0;  // steps per second; 0 = as fast as possible

@@ -241,7 +241,7 @@ TEST(ConfigReject, BadEnumListsTheAllowedValues) {
   EXPECT_HAS(n, "none | batch | layer");
   const std::string d = error_of(twins(), {"data.kind=cifar"});
   EXPECT_HAS(d, "data.kind=cifar");
-  EXPECT_HAS(d, "mnist | fashion-mnist | spiral | blobs | idx");
+  EXPECT_HAS(d, "mnist | mnist-10k | fashion-mnist | spiral | blobs | idx");
   const std::string i = error_of(twins(), {"model.init=uniform"});
   EXPECT_HAS(i, "gaussian | xavier | he");
   const std::string f = error_of(twins(), {"bn.affine=fixed"});
@@ -378,7 +378,7 @@ TEST(ConfigPresets, EveryPresetResolvesAndRoundTrips) {
 TEST(ConfigPresets, PaperFig1IsTheDefaultAndMatchesThePaper) {
   const RunConfig c = build_config("", "", {});
   EXPECT_EQ(to_json(c), to_json(build_config("paper-fig1", "", {})));
-  EXPECT_EQ(c.data.kind, DataKind::Mnist);
+  EXPECT_EQ(c.data.kind, DataKind::Mnist10k);
   EXPECT_EQ(c.batch, 60);
   EXPECT_EQ(c.steps, 50000);
   ASSERT_EQ(c.networks.size(), 2u);

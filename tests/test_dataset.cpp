@@ -59,7 +59,7 @@ double nearest_neighbour_accuracy(const Dataset& train, const Dataset& test) {
 // [SECTION] Shipped MNIST
 
 TEST(DatasetMnist, ShippedSubsetHasExpectedShape) {
-  const DataSplit s = load_data(config(DataKind::Mnist), 1);
+  const DataSplit s = load_data(config(DataKind::Mnist10k), 1);
   EXPECT_EQ(s.train.size(), 8000);
   EXPECT_EQ(s.test.size(), 2000);
   EXPECT_EQ(s.train.dim, 784);
@@ -67,11 +67,11 @@ TEST(DatasetMnist, ShippedSubsetHasExpectedShape) {
   EXPECT_EQ(s.train.classes, 10);
   EXPECT_EQ(s.test.classes, 10);
   EXPECT_EQ(s.train.x.size(), size_t{8000} * 784);
-  EXPECT_EQ(s.description, "mnist (shipped subset): 8000 train / 2000 test, 784 features, 10 classes");
+  EXPECT_EQ(s.description, "mnist-10k (the shipped subset): 8000 train / 2000 test, 784 features, 10 classes");
 }
 
 TEST(DatasetMnist, PixelsAreBytesScaledToUnitRange) {
-  const DataSplit s = load_data(config(DataKind::Mnist), 1);
+  const DataSplit s = load_data(config(DataKind::Mnist10k), 1);
   double sum = 0;
   for (float v : s.train.x) {
     ASSERT_GE(v, 0.0f);
@@ -85,7 +85,7 @@ TEST(DatasetMnist, PixelsAreBytesScaledToUnitRange) {
 }
 
 TEST(DatasetMnist, ClassesAreMixedAndStratified) {
-  const DataSplit s = load_data(config(DataKind::Mnist), 1);
+  const DataSplit s = load_data(config(DataKind::Mnist10k), 1);
   for (int c : class_counts(s.test, 500)) EXPECT_GT(c, 0) << "the probe set misses a digit";
   const std::vector<int> train = class_counts(s.train, 8000), test = class_counts(s.test, 2000);
   for (int c = 0; c < 10; ++c)
@@ -93,8 +93,8 @@ TEST(DatasetMnist, ClassesAreMixedAndStratified) {
 }
 
 TEST(DatasetMnist, TrainSizeTakesTheFirstExamples) {
-  const DataSplit all = load_data(config(DataKind::Mnist), 1);
-  DataConfig c = config(DataKind::Mnist);
+  const DataSplit all = load_data(config(DataKind::Mnist10k), 1);
+  DataConfig c = config(DataKind::Mnist10k);
   c.train_size = 100;
   c.test_size = 50;
   const DataSplit s = load_data(c, 1);
@@ -108,20 +108,20 @@ TEST(DatasetMnist, TrainSizeTakesTheFirstExamples) {
 }
 
 TEST(DatasetMnist, TooLargeSizesAreErrors) {
-  DataConfig c = config(DataKind::Mnist);
+  DataConfig c = config(DataKind::Mnist10k);
   c.train_size = 9000;
   EXPECT_EQ(error_of([&] { load_data(c, 1); }),
-            "data.train_size=9000 but mnist has 8000 training examples");
+            "data.train_size=9000 but mnist-10k has 8000 training examples");
   c.train_size = 0;
   c.test_size = 2001;
   EXPECT_EQ(error_of([&] { load_data(c, 1); }),
-            "data.test_size=2001 but mnist has 2000 test examples");
+            "data.test_size=2001 but mnist-10k has 2000 test examples");
   c.test_size = -1;
   EXPECT_TRUE(Contains(error_of([&] { load_data(c, 1); }), "data.test_size=-1 must be ≥ 0"));
 }
 
 TEST(DatasetMnist, BinarizeThresholdsAtHalf) {
-  DataConfig c = config(DataKind::Mnist);
+  DataConfig c = config(DataKind::Mnist10k);
   c.train_size = 200;
   c.test_size = 100;
   const DataSplit grey = load_data(c, 1);

@@ -52,7 +52,7 @@ RunConfig quad_config(const std::string& activation, const std::vector<std::stri
   json doc = {
       {"seed", 5},
       {"backend", "gpu"},
-      {"data", {{"kind", "mnist"}, {"train_size", 1000}, {"test_size", 301}}},
+      {"data", {{"kind", "mnist-10k"}, {"train_size", 1000}, {"test_size", 301}}},
       {"model", {{"hidden", {30, 22}}, {"activation", activation}, {"init_std", 0.2}}},
       {"optim", {{"lr", 0.1}, {"momentum", 0.0}, {"batch", 18}}},
       {"stats", {{"probe_size", 101}, {"bins", 16}, {"typical_unit", 3}}},

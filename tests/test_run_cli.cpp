@@ -362,6 +362,20 @@ TEST_F(RunCli, BadIdxDataIsRefusedNamingTheFile) {
   expect_refused(bnlab("run --preset spiral-twins" + idx_args(truncated) + out), {truncated}, "truncated IDX file");
 }
 
+// Without the full MNIST, run and figure stop at once with one line: how to install it, and how
+// to go on with the shipped subset; nothing is written.
+TEST_F(RunCli, MissingFullMnistNamesTheInstallCommand) {
+  const std::string env = "BNLAB_MNIST_DIR='" + path("no-mnist") + "' ";
+  const std::vector<std::string> says = {"data.kind=mnist", "third_party/setup-debian.sh", "--set data.kind=mnist-10k"};
+  expect_refused(shell(env + "\"$BNLAB\" run --preset paper-fig1 --set data.kind=mnist --out '" + path("out") + "'"),
+                 says, "bnlab run");
+  expect_refused(shell(env + "\"$BNLAB\" figure --preset paper-fig1 --set data.kind=mnist --set steps=10 --out '" +
+                       path("fig.png") + "'"),
+                 says, "bnlab figure");
+  EXPECT_FALSE(fs::exists(path("out")));
+  EXPECT_FALSE(fs::exists(path("fig.png")));
+}
+
 TEST_F(RunCli, PinnedTinyGammaRunsToTheEnd) {
   // γ pinned at 1e-39 (allowed: |γ| ≤ 1000) makes every BN unit's nonlinearity input spread over
   // ~1e-39: the snapshot statistics must cope with that, not crash the run.

@@ -67,6 +67,22 @@ TEST(LabSession, PausedSteppingMatchesHeadlessRun) {
   }
 }
 
+// Asked for the full MNIST where it is not installed, the lab opens on the shipped subset and
+// says so (the banner above the views), and what trains names mnist-10k.
+TEST(LabSession, MissingFullMnistOpensOnTheSubsetWithANotice) {
+  setenv("BNLAB_MNIST_DIR", "/nonexistent/bnlab-mnist", 1);
+  RunConfig cfg = spiral_twins({"data.kind=mnist", "data.train_size=0", "data.test_size=0"});
+  LabSession lab(cfg, false);
+  lab.wait_idle();
+  unsetenv("BNLAB_MNIST_DIR");
+  auto s = lab.state();
+  ASSERT_TRUE(s->ready) << s->error;
+  EXPECT_EQ(s->active.data.kind, DataKind::Mnist10k);
+  EXPECT_NE(s->data_notice.find("third_party/setup-debian.sh"), std::string::npos) << s->data_notice;
+  EXPECT_NE(s->data_notice.find("The lab trains on mnist-10k instead."), std::string::npos) << s->data_notice;
+  EXPECT_EQ(s->data_description.rfind("mnist-10k", 0), 0u) << s->data_description;
+}
+
 TEST(LabSession, EvaluatesEveryLoggedStepOnlyInTheEarlyPhase) {
   LabSession lab(spiral_twins(), false);
   lab.step(kEarlyPhaseSteps + 200);

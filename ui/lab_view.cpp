@@ -127,6 +127,11 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
     ImGui::SameLine();
   }
   ImGui::BeginChild("views", ImVec2(0, 0), false);
+  if (!s.data_notice.empty()) {  // the full MNIST is missing: never train on the subset silently
+    ImGui::PushStyleColor(ImGuiCol_Text, v.dark ? IM_COL32(255, 110, 110, 255) : IM_COL32(190, 0, 0, 255));
+    ImGui::TextWrapped("%s", s.data_notice.c_str());
+    ImGui::PopStyleColor();
+  }
   panel_lesson(lab, v);
   if (!s.ready) {
     ImGui::TextWrapped("%s", s.error.empty() ? "Loading data and building the networks…" : s.error.c_str());

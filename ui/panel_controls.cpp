@@ -126,8 +126,9 @@ bool run_settings(RunConfig& d) {
     tip("Heavy-ball momentum of every network (0 = plain SGD, as in the paper). Applies at once.");
   }
   if (ImGui::CollapsingHeader("Model and data (reset to apply)")) {
-    changed |= enum_combo("dataset", &d.data.kind, {DataKind::Mnist, DataKind::FashionMnist, DataKind::Spiral, DataKind::Blobs});
-    tip("mnist: 10,000 real digits shipped with bnlab. fashion-mnist: Debian's dataset-fashion-mnist. spiral, "
+    changed |= enum_combo("dataset", &d.data.kind, {DataKind::Mnist, DataKind::Mnist10k, DataKind::FashionMnist, DataKind::Spiral, DataKind::Blobs});
+    tip("mnist: the full MNIST, 60,000 / 10,000 digits (installed by third_party/setup-debian.sh). mnist-10k: "
+        "10,000 real digits shipped with bnlab. fashion-mnist: Debian's dataset-fashion-mnist. spiral, "
         "blobs: synthetic 2-D sets. Applies at the next reset.");
     NetworkConfig& n0 = d.networks[0];
     int layers = static_cast<int>(n0.model.hidden.size());
