@@ -80,6 +80,7 @@ const json& default_config_json() {
   static const json defaults = json::parse(R"({
     "seed": 1,
     "backend": "auto",
+    "threads": 0,
     "data": {
       "kind": "mnist", "train_size": 0, "test_size": 0, "shuffle": true, "binarize": false,
       "train_images": "", "train_labels": "", "test_images": "", "test_labels": "",
@@ -365,6 +366,9 @@ RunConfig resolve_config(const json& user) {
     throw ConfigError("seed=" + full["seed"].dump() + ": must be ≥ 0");
   c.seed = full["seed"].get<uint64_t>();
   c.backend = parse_enum(kBackends, "backend", full["backend"].get<std::string>());
+  c.threads = full["threads"].get<int>();
+  require(c.threads >= 0 && c.threads <= kMaxThreads, "threads", c.threads,
+          "must be in 0 … " + std::to_string(kMaxThreads) + " (0 = every core; the live lab leaves one for its window)");
 
   const json& dj = full["data"];
   c.data.kind = parse_enum(kDataKinds, "data.kind", dj["kind"].get<std::string>());
@@ -466,6 +470,7 @@ json to_json(const RunConfig& c) {
   json j;
   j["seed"] = c.seed;
   j["backend"] = to_string(c.backend);
+  j["threads"] = c.threads;
   j["data"] = {{"kind", to_string(c.data.kind)},   {"train_size", c.data.train_size},
                {"test_size", c.data.test_size},    {"shuffle", c.data.shuffle},
                {"binarize", c.data.binarize},      {"train_images", c.data.train_images},

@@ -96,11 +96,13 @@ struct StatsConfig {
 };
 
 constexpr size_t kMaxNetworks = 16;  // networks that train side by side in one run
+constexpr int kMaxThreads = 256;     // the `threads` key's upper bound
 
 struct RunConfig {
   std::string preset;  // the built-in preset it came from ("" for a config file); not a config key
   uint64_t seed = 1;
   Backend backend = Backend::Cpu;
+  int threads = 0;  // the CPU reference's threads; 0 = every core (the lab: every core but one)
   DataConfig data;
   int batch = 60;
   int64_t steps = 1000;

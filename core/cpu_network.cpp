@@ -112,9 +112,21 @@ NetworkParams CpuNetwork<T>::params() const {
 // [SECTION] Forward
 
 template <class T>
-void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise) {
+void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise,
+                                   const ActiveInputs* active) {
   Layer& L = layers_[static_cast<size_t>(l)];
-  L.x.noalias() = L.W * u;
+  if (active) {
+    // W is column-major: a run of inputs is one contiguous block of W.
+    w_active_.resize(L.W.rows(), u.rows());
+    Eigen::Index c = 0;
+    for (const InputRun& r : *active) {
+      w_active_.middleCols(c, r.count) = L.W.middleCols(r.first, r.count);
+      c += r.count;
+    }
+    L.x.noalias() = w_active_ * u;
+  } else {
+    L.x.noalias() = L.W * u;
+  }
   if (L.has_bias) L.x.colwise() += L.b;
   const T eps = static_cast<T>(cfg_.bn.eps);
   const Eigen::Index m = u.cols();
@@ -170,11 +182,12 @@ void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnN
 }
 
 template <class T>
-T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise) {
+T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise,
+                         const ActiveInputs* active) {
   const Mat* input = &u;
   const size_t hidden = layers_.size() - 1;
   for (size_t l = 0; l < hidden; ++l) {
-    forward_hidden(static_cast<int>(l), *input, mode, noise);
+    forward_hidden(static_cast<int>(l), *input, mode, noise, l == 0 ? active : nullptr);
     input = &layers_[l].a;
   }
   Layer& out = layers_.back();
@@ -226,7 +239,7 @@ void CpuNetwork<T>::backward_norm(Layer& L) {
 }
 
 template <class T>
-void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels) {
+void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveInputs* active) {
   const size_t hidden = layers_.size() - 1;
   Layer& out = layers_.back();
   const Eigen::Index m = u.cols();
@@ -243,7 +256,19 @@ void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels) {
       backward_norm(L);
     }
     const Mat& input = l == 0 ? u : layers_[l - 1].a;
-    L.dW.noalias() = L.dz * input.transpose();
+    if (l == 0 && active) {
+      dw_active_.noalias() = L.dz * u.transpose();
+      Eigen::Index c = 0, next = 0;  // next: the first input not yet written
+      for (const InputRun& r : *active) {
+        L.dW.middleCols(next, r.first - next).setZero();
+        L.dW.middleCols(r.first, r.count) = dw_active_.middleCols(c, r.count);
+        c += r.count;
+        next = r.first + r.count;
+      }
+      L.dW.rightCols(L.dW.cols() - next).setZero();
+    } else {
+      L.dW.noalias() = L.dz * input.transpose();
+    }
     if (L.has_bias) L.db = L.dz.rowwise().sum();
     if (l > 0) layers_[l - 1].dz.noalias() = L.W.transpose() * L.dz;
   }

@@ -6,6 +6,13 @@
 //
 // Activations are (width, batch) column-major: one column per example, so a gathered batch of
 // dataset rows is already in place and every product is a plain GEMM.
+//
+// The first layer may be given only the batch's active inputs: the input features that are not
+// zero for every example of the mini-batch (on MNIST about 470 of 784 at batch 60). The others
+// add exactly 0 to W u and to ∂ℓ/∂W = dz uᵀ, so the two products run over the active columns of
+// W alone; ∂ℓ/∂W of the inactive columns is 0. Active inputs come as runs of consecutive indices
+// (image rows: a few dozen runs on MNIST), so that W's columns are gathered and ∂ℓ/∂W's
+// scattered as whole blocks.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +34,12 @@ enum class PassMode {
 };
 
 // [SECTION] Layout
+
+// Inputs first … first + count − 1 of the first layer, all active.
+struct InputRun {
+  int32_t first = 0, count = 0;
+};
+using ActiveInputs = std::vector<InputRun>;  // ascending, not touching
 
 template <class T>
 struct CpuLayer {
@@ -72,13 +85,17 @@ class CpuNetwork {
 
   CpuNetwork(const NetworkConfig& cfg, const NetworkParams& p);
 
-  // Forward pass over a batch u (in, m). Fills every layer's caches and returns the mean
-  // cross-entropy against `labels` (m). In Train mode BN's running statistics are updated.
-  // With `noise` (Train and Probe passes only) and bn.noise_mean/noise_std set, BN layers add
-  // the noisy-BN draws of that key (bn_noise.h) to z; the caches hold the noisy z.
-  T forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise = nullptr);
-  // Gradients of the last forward pass's loss (which must have been a Train or Probe pass).
-  void backward(const Mat& u, const int32_t* labels);
+  // Forward pass over a batch u (in, m) — or, with `active` (runs of k inputs in all), over u
+  // (k, m) holding only those rows of the batch, every other input being 0 for all m examples.
+  // Fills every layer's caches and returns the mean cross-entropy against `labels` (m). In Train
+  // mode BN's running statistics are updated. With `noise` (Train and Probe passes only) and
+  // bn.noise_mean/noise_std set, BN layers add the noisy-BN draws of that key (bn_noise.h) to z;
+  // the caches hold the noisy z.
+  T forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise = nullptr,
+            const ActiveInputs* active = nullptr);
+  // Gradients of the last forward pass's loss (which must have been a Train or Probe pass), given
+  // the same u and `active`.
+  void backward(const Mat& u, const int32_t* labels, const ActiveInputs* active = nullptr);
   // SGD with heavy-ball momentum, as PyTorch: v = μ·v + g; θ −= lr·v. Frozen γ/β stay put.
   void update();
 
@@ -93,12 +110,14 @@ class CpuNetwork {
   void set_params(const NetworkParams& p);
 
  private:
-  void forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise);
+  void forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise, const ActiveInputs* active);
   void backward_norm(Layer& L);  // dz → dx, in place in L.dz
 
   NetworkConfig cfg_;
   std::vector<Layer> layers_;  // hidden layers, then the output layer
   Mat probs_;                  // (classes, m)
+  Mat w_active_;               // (out, k) the first layer's W at the active inputs
+  Mat dw_active_;              // (out, k) ∂ℓ/∂W at the active inputs
 };
 
 extern template class CpuNetwork<float>;

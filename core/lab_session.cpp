@@ -25,6 +25,7 @@
 #include "core/mnist_install.h"
 #include "core/network.h"
 #include "core/trainer.h"
+#include "core/worker_pool.h"
 
 namespace bnlab {
 
@@ -94,6 +95,12 @@ std::vector<int> edit_list(std::vector<NetworkConfig>& nets, NetworkEdit what, i
     from.push_back(-1);
   }
   return from;
+}
+
+// The lab's trainer: with threads = 0 the CPU reference leaves one core to the window.
+std::unique_ptr<Trainer> make_lab_trainer(RunConfig cfg, const DataSplit& data, std::string* why) {
+  cfg.threads = resolve_threads(cfg.threads, true);
+  return make_trainer(cfg, data, why);
 }
 
 }  // namespace
@@ -194,7 +201,7 @@ struct LabSession::Worker {
         data_cfg = desired;
       }
       active = desired;
-      trainer = make_trainer(active, *data, &backend_why);
+      trainer = make_lab_trainer(active, *data, &backend_why);
       backend = trainer->backend_name();
     } catch (const std::exception& e) {
       error = e.what();
@@ -340,7 +347,7 @@ struct LabSession::Worker {
     next.networks = nets;
     try {
       std::string why;
-      std::unique_ptr<Trainer> t = make_trainer(next, *data, &why);
+      std::unique_ptr<Trainer> t = make_lab_trainer(next, *data, &why);
       for (size_t k = 0; k < from.size(); ++k)
         if (from[k] >= 0) t->set_params(static_cast<int>(k), trainer->params(from[k]));
       t->seek(trainer->step(), order_start);

@@ -25,7 +25,7 @@ class Trainer {
  public:
   virtual ~Trainer() = default;
 
-  // "cpu" or "gpu (<renderer>)".
+  // "cpu, <n> threads" or "gpu (<renderer>)".
   virtual std::string backend_name() const = 0;
   virtual int network_count() const = 0;
   // Number of updates done so far.
@@ -76,7 +76,10 @@ inline void check_seek(int64_t step, int64_t order_start) {
                                 std::to_string(order_start) + ": needs 0 ≤ order start ≤ step");
 }
 
-// The CPU reference (Eigen, float32). Throws ConfigError for settings it cannot train.
-std::unique_ptr<Trainer> make_cpu_trainer(const RunConfig& cfg, const DataSplit& data);
+// The CPU reference (Eigen, float32) on resolve_threads(cfg.threads, false) threads at most, one
+// network per thread. Its first layer skips the inputs that are zero in a whole mini-batch when
+// that pays (sparse_first_layer = false: never; benchmarks compare). Throws ConfigError for
+// settings it cannot train.
+std::unique_ptr<Trainer> make_cpu_trainer(const RunConfig& cfg, const DataSplit& data, bool sparse_first_layer = true);
 
 }  // namespace bnlab

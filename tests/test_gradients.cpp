@@ -232,6 +232,37 @@ TEST(GradNoisyBn, NoisyBatchNormMatchesCentralDifferences) {
   check_tensor("input u", b.u, du, loss);
 }
 
+// The first layer over the active inputs only (inputs 1 and 4 are 0 in every example): the same
+// loss and gradients as the dense pass up to round-off, ∂ℓ/∂W exactly 0 at the inactive inputs,
+// and the gradients still match central differences; with BN, LayerNorm and none first.
+TEST(GradSparseInput, ActiveInputsGiveTheDenseLossAndGradients) {
+  for (Norm first : {Norm::None, Norm::Batch, Norm::Layer}) {
+    const NetworkConfig cfg = make_config(Activation::Tanh, {first, Norm::None}, true);
+    Net dense = make_net(cfg, 6), sparse = make_net(cfg, 6);
+    Batch b = make_batch(6);
+    b.u.row(1).setZero();
+    b.u.row(4).setZero();
+    const ActiveInputs active = {{0, 1}, {2, 2}};  // inputs 0, 2, 3
+    Mat compact(3, b.u.cols());
+    compact << b.u.row(0), b.u.row(2), b.u.row(3);
+    const double loss_dense = dense.forward(b.u, b.labels.data(), PassMode::Train);
+    dense.backward(b.u, b.labels.data());
+    const double loss_sparse = sparse.forward(compact, b.labels.data(), PassMode::Train, nullptr, &active);
+    sparse.backward(compact, b.labels.data(), &active);
+    const std::string tag = std::string("first layer norm ") + to_string(first);
+    EXPECT_NEAR(loss_sparse, loss_dense, 1e-13) << tag;
+    for (size_t l = 0; l < dense.layers().size(); ++l) {
+      EXPECT_LE((sparse.layers()[l].dW - dense.layers()[l].dW).cwiseAbs().maxCoeff(), 1e-13) << tag << " layer " << l;
+      EXPECT_LE((sparse.layers()[l].a - dense.layers()[l].a).cwiseAbs().maxCoeff(), 1e-13) << tag << " layer " << l;
+    }
+    EXPECT_EQ(sparse.layers()[0].dW.col(1).cwiseAbs().maxCoeff(), 0.0) << tag;
+    EXPECT_EQ(sparse.layers()[0].dW.col(4).cwiseAbs().maxCoeff(), 0.0) << tag;
+    EXPECT_GT(sparse.layers()[0].dW.col(2).cwiseAbs().maxCoeff(), 1e-6) << tag;
+    auto loss = [&] { return sparse.forward(b.u, b.labels.data(), PassMode::Probe); };
+    check_parameters(sparse, true, loss);
+  }
+}
+
 // The float network's gradients agree with the double network's (float is what trains).
 TEST(GradFloat, FloatGradientsAgreeWithDouble) {
   const NetworkConfig cfg = make_config(Activation::Sigmoid, {Norm::Batch, Norm::Batch}, true);

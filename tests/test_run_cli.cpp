@@ -286,6 +286,41 @@ TEST_F(RunCli, ConfigJsonReproducesTheRunByteForByte) {
   EXPECT_NE(slurp(a + "/train_loss.csv"), slurp(c + "/train_loss.csv"));
 }
 
+// Lesson 3's six networks (one diverges at step 11) on 1, 2 and 3 threads: every file the run
+// writes, parameters included, is the same byte for byte (config.json apart from its `threads`).
+// 150 steps between snapshots make train() cross the trainer's 64-step chunks, and 3,000 examples
+// make the data order start new epochs inside them.
+TEST_F(RunCli, ThreadCountsGiveByteIdenticalFiles) {
+  const std::string run =
+      "run --preset lesson-3-learning-rates --set steps=300 --set log_every=150 --set eval_every=300"
+      " --set data.train_size=3000 --set data.test_size=500 --backend cpu";
+  std::map<std::string, std::string> first;  // file → contents, of the 1-thread run
+  for (int threads : {1, 2, 3}) {
+    const std::string out = path("t" + std::to_string(threads));
+    const Result r = bnlab(run + " --set threads=" + std::to_string(threads) + " --out '" + out + "' --save-params '" +
+                           out + "/params'");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(r.err.find("cpu, " + std::to_string(threads) + (threads == 1 ? " thread\n" : " threads\n")) !=
+                std::string::npos)
+        << r.err;
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(out))
+      if (e.is_regular_file()) files[fs::relative(e.path(), out).string()] = slurp(e.path().string());
+    json cfg = json::parse(files.at("config.json"));
+    EXPECT_EQ(cfg["threads"], threads);
+    cfg.erase("threads");
+    files["config.json"] = cfg.dump();
+    if (threads == 1) {
+      EXPECT_GE(files.size(), 5u + 6 * 4);  // the run's files and every network's parameters
+      EXPECT_NE(files.at("metrics.csv").find(",11\n"), std::string::npos) << "none-x30 should diverge at step 11";
+      first = files;
+      continue;
+    }
+    ASSERT_EQ(files.size(), first.size());
+    for (const auto& [name, text] : first) EXPECT_TRUE(files.at(name) == text) << name << " differs with " << threads << " threads";
+  }
+}
+
 // [SECTION] Presets and bad input
 
 // Lesson 1 (paper-fig1) first, the lessons in order, every summary starting in one column.
