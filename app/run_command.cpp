@@ -21,6 +21,7 @@
 #include "core/param_files.h"
 #include "core/run.h"
 #include "core/run_writer.h"
+#include "core/speedup.h"
 #include "core/trainer.h"
 
 namespace bnlab {
@@ -78,15 +79,41 @@ void print_accuracy_table(const RunConfig& cfg, const RunSummary& s) {
   std::vector<const StepStats*> cols(shown.begin(), shown.end());
   std::sort(cols.begin(), cols.end(), [](auto* a, auto* b) { return a->step < b->step; });
 
-  std::printf("\ntest accuracy (eval mode)\n  %-14s", "step");
-  for (auto* c : cols) std::printf("%9lld", static_cast<long long>(c->step));
-  std::printf("\n");
-  for (size_t n = 0; n < cfg.networks.size(); ++n) {
-    std::printf("  %-14s", cfg.networks[n].name.c_str());
-    for (auto* c : cols) std::printf("%9.4f", static_cast<double>(c->networks[n].test_acc));
-    const int64_t div = s.snapshots.back().networks[n].diverged_at;
-    if (div >= 0) std::printf("   diverged at step %lld", static_cast<long long>(div));
+  const auto table = [&](const char* title, float NetworkStats::*acc) {
+    std::printf("\n%s\n  %-14s", title, "step");
+    for (auto* c : cols) std::printf("%9lld", static_cast<long long>(c->step));
     std::printf("\n");
+    for (size_t n = 0; n < cfg.networks.size(); ++n) {
+      std::printf("  %-14s", cfg.networks[n].name.c_str());
+      for (auto* c : cols) std::printf("%9.4f", static_cast<double>(c->networks[n].*acc));
+      const int64_t div = s.snapshots.back().networks[n].diverged_at;
+      if (div >= 0) std::printf("   diverged at step %lld", static_cast<long long>(div));
+      std::printf("\n");
+    }
+  };
+  table("test accuracy (eval mode)", &NetworkStats::test_acc);
+  char title[96];
+  std::snprintf(title, sizeof title, "train accuracy (eval mode, the first %d training examples)", cfg.eval_train_size);
+  table(title, &NetworkStats::train_acc);
+}
+
+// "bn reached baseline's final test accuracy at step N: k× fewer steps" for every ordered pair.
+void print_speedups(const RunConfig& cfg, const std::vector<PairSpeedup>& pairs) {
+  if (pairs.empty()) return;
+  std::printf("\nspeed-up (test accuracy as the mean of the last %d evaluations; the reference's final value as the target)\n",
+              kSpeedupWindow);
+  for (const PairSpeedup& p : pairs) {
+    const std::string& ref = cfg.networks[p.reference].name;
+    const std::string& other = cfg.networks[p.other].name;
+    if (p.s.reference_step < 0)
+      std::printf("  %s: %s has no final accuracy to reach\n", other.c_str(), ref.c_str());
+    else if (!p.s.reached())
+      std::printf("  %s did not reach %s's final test accuracy %.4f (%s: step %lld)\n", other.c_str(), ref.c_str(),
+                  p.s.target, ref.c_str(), static_cast<long long>(p.s.reference_step));
+    else
+      std::printf("  %s reached %s's final test accuracy %.4f at step %lld (%s: step %lld): %.1f× fewer steps\n",
+                  other.c_str(), ref.c_str(), p.s.target, static_cast<long long>(p.s.step), ref.c_str(),
+                  static_cast<long long>(p.s.reference_step), p.s.factor);
   }
 }
 
@@ -170,6 +197,8 @@ int run_command(const RunArgs& args) {
     if (summary.fallback) trainer.reset();  // the GPU's; the run ended on summary.fallback
     Trainer& finished = summary.fallback ? *summary.fallback : *trainer;
     std::signal(SIGINT, SIG_DFL);
+    const std::vector<PairSpeedup> pairs = all_speedups(summary.snapshots, static_cast<int>(cfg.networks.size()));
+    writer.write_speedups(pairs);
 
     if (!args.save_params.empty()) {
       std::vector<NetworkParams> params;
@@ -185,8 +214,9 @@ int run_command(const RunArgs& args) {
                 summary.stopped ? "stopped after" : "trained", static_cast<long long>(summary.steps_done),
                 summary.seconds, static_cast<double>(summary.steps_done) / summary.seconds, cfg.networks.size());
     print_accuracy_table(cfg, summary);
+    print_speedups(cfg, pairs);
     print_typical_unit(cfg, summary);
-    std::printf("\nfiles: %s/{config.json,metrics.csv,train_loss.csv,layers.csv,histograms.csv}\n", out.c_str());
+    std::printf("\nfiles: %s/{config.json,metrics.csv,train_loss.csv,layers.csv,histograms.csv,speedup.csv}\n", out.c_str());
     return summary.stopped ? 130 : 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bnlab run: %s\n", e.what());

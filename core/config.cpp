@@ -95,6 +95,7 @@ const json& default_config_json() {
     "optim": {"lr": 0.5, "momentum": 0.0, "batch": 60},
     "steps": 1000,
     "eval_every": 500,
+    "eval_train_size": 10000,
     "log_every": 100,
     "eval_stats": "running",
     "stats": {"probe_size": 256, "bins": 64, "typical_unit": 0},
@@ -400,6 +401,9 @@ RunConfig resolve_config(const json& user) {
   require(c.steps >= 0 && c.steps <= 1000000000, "steps", static_cast<double>(c.steps), "must be in 0 … 1e9");
   c.eval_every = full["eval_every"].get<int64_t>();
   require(c.eval_every >= 1, "eval_every", static_cast<double>(c.eval_every), "must be ≥ 1");
+  c.eval_train_size = full["eval_train_size"].get<int>();
+  require(c.eval_train_size >= 1 && c.eval_train_size <= 1000000, "eval_train_size", c.eval_train_size,
+          "must be in 1 … 1000000");
   c.log_every = full["log_every"].get<int64_t>();
   require(c.log_every >= 1, "log_every", static_cast<double>(c.log_every), "must be ≥ 1");
   c.eval_stats = parse_enum(kEvalStats, "eval_stats", full["eval_stats"].get<std::string>());
@@ -485,6 +489,7 @@ json to_json(const RunConfig& c) {
   j["optim"]["batch"] = c.batch;
   j["steps"] = c.steps;
   j["eval_every"] = c.eval_every;
+  j["eval_train_size"] = c.eval_train_size;
   j["log_every"] = c.log_every;
   j["eval_stats"] = to_string(c.eval_stats);
   j["stats"] = {{"probe_size", c.stats.probe_size}, {"bins", c.stats.bins}, {"typical_unit", c.stats.typical_unit}};

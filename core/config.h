@@ -107,6 +107,9 @@ struct RunConfig {
   int batch = 60;
   int64_t steps = 1000;
   int64_t eval_every = 500;
+  // Train accuracy is measured at every evaluation on the first N training examples (all when
+  // fewer): a fixed subset, so that its curve is comparable step to step with test accuracy.
+  int eval_train_size = 10000;
   int64_t log_every = 100;
   EvalStats eval_stats = EvalStats::Running;
   StatsConfig stats;

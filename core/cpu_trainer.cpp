@@ -69,7 +69,7 @@ struct WorkerBatch {
   ActiveInputs active;          // runs of the inputs not zero in every example; empty = u is dense
   std::vector<uint64_t> mask;   // (words) the batch's active inputs
   std::vector<int32_t> y;       // (m) labels
-  Mat eval_u{0, 0};             // (dim, chunk) test examples being evaluated
+  Mat eval_u{0, 0};             // (dim, chunk) test or training-subset examples being evaluated
 };
 
 // Gathers examples idx[0..m) into b: only the active inputs when `masks` are given and the
@@ -283,29 +283,33 @@ class CpuTrainer final : public Trainer {
     if (with_eval) {
       s.has_eval = true;
       // A diverged network's NaN weights would still "predict" a class; report no accuracy.
-      if (s.diverged_at < 0) evaluate(net, eval_u, &s.test_loss, &s.test_acc);
+      if (s.diverged_at < 0) {
+        evaluate(net, eval_u, data_.test, data_.test.size(), &s.test_loss, &s.test_acc);
+        float train_loss;  // not reported: train loss comes from the training steps themselves
+        evaluate(net, eval_u, data_.train, std::min(cfg_.eval_train_size, data_.train.size()), &train_loss, &s.train_acc);
+      }
     }
     return s;
   }
 
-  // Test loss and accuracy in eval mode. With eval_stats = batch, BN normalizes each chunk of
-  // `batch` consecutive test examples with that chunk's own statistics (what a model left in
-  // train mode does); a last chunk of one example is folded into the one before.
-  void evaluate(Net& net, Mat& eval_u, float* loss, float* acc) {
-    const Dataset& test = data_.test;
+  // Loss and accuracy in eval mode on the first `rows` examples of `set` (the test set, or the
+  // fixed training subset). With eval_stats = batch, BN normalizes each chunk of `batch`
+  // consecutive examples with that chunk's own statistics (what a model left in train mode does);
+  // a last chunk of one example is folded into the one before.
+  void evaluate(Net& net, Mat& eval_u, const Dataset& set, int rows, float* loss, float* acc) {
     const bool batch_stats = cfg_.eval_stats == EvalStats::Batch;
     const int chunk = batch_stats ? batch_ : 1000;
     const PassMode mode = batch_stats ? PassMode::Probe : PassMode::Eval;
     double total = 0;
     int correct = 0;
     std::vector<int32_t> idx;
-    for (int begin = 0; begin < test.size();) {
-      int end = std::min(begin + chunk, test.size());
-      if (test.size() - end == 1) end = test.size();
+    for (int begin = 0; begin < rows;) {
+      int end = std::min(begin + chunk, rows);
+      if (rows - end == 1) end = rows;
       idx.resize(end - begin);
       for (int i = begin; i < end; ++i) idx[i - begin] = i;
-      gather(test, idx.data(), end - begin, eval_u);
-      const int32_t* labels = test.y.data() + begin;
+      gather(set, idx.data(), end - begin, eval_u);
+      const int32_t* labels = set.y.data() + begin;
       total += static_cast<double>(net.forward(eval_u, labels, mode)) * (end - begin);
       const Mat& p = net.probabilities();
       for (int j = 0; j < end - begin; ++j) {
@@ -315,8 +319,8 @@ class CpuTrainer final : public Trainer {
       }
       begin = end;
     }
-    *loss = static_cast<float>(total / test.size());
-    *acc = static_cast<float>(correct) / static_cast<float>(test.size());
+    *loss = static_cast<float>(total / rows);
+    *acc = static_cast<float>(correct) / static_cast<float>(rows);
   }
 
   const RunConfig cfg_;

@@ -56,10 +56,10 @@ namespace bnlab {
   X(META_NORM, 12)     /* (hidden): normalization kind per hidden layer             */ \
   /* words of one network's status */                                                 \
   X(STATUS_DIVERGED, 0) /* step whose loss was not finite, −1 while healthy         */ \
-  X(STATUS_EVAL, 1)     /* (eval chunks, 2): loss sum, correct count per test chunk */ \
+  X(STATUS_EVAL, 1)     /* (test + train eval chunks, 2): loss sum, correct count    */ \
   /* words of one network in a snapshot slot */                                       \
-  X(SNAP_DIVERGED, 0) X(SNAP_TEST_LOSS, 1) X(SNAP_TEST_ACC, 2)                         \
-  X(SNAP_LAYERS, 3) /* then per hidden layer: (taps, bins + 2) counts, then scalars */ \
+  X(SNAP_DIVERGED, 0) X(SNAP_TEST_LOSS, 1) X(SNAP_TEST_ACC, 2) X(SNAP_TRAIN_ACC, 3)    \
+  X(SNAP_LAYERS, 4) /* then per hidden layer: (taps, bins + 2) counts, then scalars */ \
   X(SNAP_PCT, 0) X(SNAP_UNIT_PCT, 5) X(SNAP_MEAN, 10) X(SNAP_STD, 11)                  \
   X(SNAP_SATURATION, 12) X(SNAP_GRAD_NORM, 13) X(SNAP_WEIGHT_NORM, 14)                 \
   X(SNAP_UPDATE_RATIO, 15) X(SNAP_GAMMA_MEAN, 16) X(SNAP_GAMMA_STD, 17)                \

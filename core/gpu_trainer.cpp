@@ -63,8 +63,24 @@ struct Layout {
   int param_stride = 0, act_stride = 0, meta_stride = 0, status_stride = 0, tasks = 0;
   int snap_units = 0;  // per-unit entries of a layer's snapshot: the widest hidden layer
   int snap_layer_words = 0, snap_net_words = 0, snap_slot_words = 0;
-  std::vector<std::pair<int, int>> eval_chunks;  // (first test row, rows), as the CPU reference
+  std::vector<std::pair<int, int>> eval_chunks;   // (first test row, rows), as the CPU reference
+  std::vector<std::pair<int, int>> train_chunks;  // (first training row, rows) of the train-accuracy subset
 };
+
+// Evaluation chunks over the first `rows` examples: with batch statistics, `batch` consecutive
+// rows each, a last chunk of one row folded into the one before (cpu_trainer.cpp); with running
+// statistics any chunking gives the same result.
+std::vector<std::pair<int, int>> eval_chunks(const RunConfig& cfg, int rows) {
+  const int chunk = cfg.eval_stats == EvalStats::Batch ? cfg.batch : kEvalChunkRunning;
+  std::vector<std::pair<int, int>> chunks;
+  for (int begin = 0; begin < rows;) {
+    int end = std::min(begin + chunk, rows);
+    if (rows - end == 1) end = rows;
+    chunks.emplace_back(begin, end - begin);
+    begin = end;
+  }
+  return chunks;
+}
 
 Layout make_layout(const RunConfig& cfg, const DataSplit& data) {
   Layout L;
@@ -80,18 +96,11 @@ Layout make_layout(const RunConfig& cfg, const DataSplit& data) {
   L.probe_rows = std::min(cfg.stats.probe_size, data.test.size());
   L.seed = cfg.seed;
 
-  // Evaluation chunks: with batch statistics, `batch` consecutive test rows each, a last chunk of
-  // one row folded into the one before (cpu_trainer.cpp); with running statistics any chunking
-  // gives the same result.
-  const int chunk = cfg.eval_stats == EvalStats::Batch ? cfg.batch : kEvalChunkRunning;
-  for (int begin = 0; begin < data.test.size();) {
-    int end = std::min(begin + chunk, data.test.size());
-    if (data.test.size() - end == 1) end = data.test.size();
-    L.eval_chunks.emplace_back(begin, end - begin);
-    begin = end;
-  }
+  L.eval_chunks = eval_chunks(cfg, data.test.size());
+  L.train_chunks = eval_chunks(cfg, std::min(cfg.eval_train_size, data.train.size()));
   L.rows_max = std::max(L.batch, L.probe_rows);
-  for (const auto& c : L.eval_chunks) L.rows_max = std::max(L.rows_max, c.second);
+  for (const auto* chunks : {&L.eval_chunks, &L.train_chunks})
+    for (const auto& c : *chunks) L.rows_max = std::max(L.rows_max, c.second);
 
   int widest = 0, param = 0, act = 0, task = 0;
   for (int l = 0; l < L.layers; ++l) {
@@ -119,7 +128,8 @@ Layout make_layout(const RunConfig& cfg, const DataSplit& data) {
   L.param_stride = param;
   L.act_stride = act;
   L.meta_stride = META_NORM + L.hidden + 2;  // + noisy BN's noise_mean, noise_std
-  L.status_stride = STATUS_EVAL + 2 * static_cast<int>(L.eval_chunks.size());
+  // Test chunks' sums first, then the training subset's.
+  L.status_stride = STATUS_EVAL + 2 * static_cast<int>(L.eval_chunks.size() + L.train_chunks.size());
   L.snap_units = *std::max_element(model.hidden.begin(), model.hidden.end());
   L.snap_layer_words = kTapCount * (L.bins + 2) + SNAP_SCALARS + 2 * L.snap_units;
   L.snap_net_words = SNAP_LAYERS + L.hidden * L.snap_layer_words;
@@ -157,6 +167,8 @@ std::string glsl_run_defines(const Layout& L) {
   s += "#define NOISE_SEED uvec2(" + std::to_string(static_cast<uint32_t>(L.seed)) + "u, " +
        std::to_string(static_cast<uint32_t>(L.seed >> 32)) + "u)\n";
   def("STATUS_STRIDE", L.status_stride);
+  def("TRAIN_EVAL_CHUNKS", static_cast<int>(L.train_chunks.size()));
+  def("TRAIN_EVAL_ROWS", L.train_chunks.empty() ? 0 : L.train_chunks.back().first + L.train_chunks.back().second);
   def("TASKS", L.tasks);
   def("SNAP_UNITS", L.snap_units);
   def("SNAP_LAYER_WORDS", L.snap_layer_words);
@@ -572,13 +584,19 @@ class GpuTrainer final : public Trainer {
     ctx_.make_current();
     if (pending_.size() == kSnapSlots) ready_.push_back(finish(true));  // every slot in flight
     const int slot = static_cast<int>(next_slot_++ % kSnapSlots);
-    bind_data(false);
-    // Evaluation first: the probe pass must be the last one in the activation slots.
+    // Evaluation first: the probe pass must be the last one in the activation slots. The chunk
+    // index (the pass's step) says where out_loss leaves each chunk's sums: the training subset's
+    // after the test set's.
     if (with_eval) {
       const int mode = cfg_.eval_stats == EvalStats::Batch ? MODE_EVAL_BATCH : MODE_EVAL_RUNNING;
-      for (size_t c = 0; c < L_.eval_chunks.size(); ++c)
-        forward({L_.eval_chunks[c].second, mode, L_.eval_chunks[c].first, static_cast<int>(c)});
+      const int tests = static_cast<int>(L_.eval_chunks.size());
+      bind_data(true);
+      for (size_t c = 0; c < L_.train_chunks.size(); ++c)
+        forward({L_.train_chunks[c].second, mode, L_.train_chunks[c].first, tests + static_cast<int>(c)});
+      bind_data(false);
+      for (int c = 0; c < tests; ++c) forward({L_.eval_chunks[c].second, mode, L_.eval_chunks[c].first, c});
     }
+    bind_data(false);
     forward({L_.probe_rows, MODE_PROBE, 0, static_cast<int>(step_)});  // step: noisy BN's draws
     dispatch(stats_, 3, L_.hidden,
              {L_.probe_rows, MODE_PROBE, static_cast<int>(test_rows()),
@@ -622,6 +640,7 @@ class GpuTrainer final : public Trainer {
       if (p.with_eval) {
         ns.test_loss = word_float(nw[SNAP_TEST_LOSS]);
         ns.test_acc = word_float(nw[SNAP_TEST_ACC]);
+        ns.train_acc = word_float(nw[SNAP_TRAIN_ACC]);
       }
       for (int l = 0; l < L_.hidden; ++l) {
         const uint32_t* lw = nw + SNAP_LAYERS + l * L_.snap_layer_words;

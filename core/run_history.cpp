@@ -284,6 +284,7 @@ void RunHistory::add_snapshot(const StepStats& s) {
     if (ns.has_eval) {
       h.test_loss.add(x, ns.test_loss);
       h.test_acc.add(x, ns.test_acc);
+      h.train_acc.add(x, ns.train_acc);
     }
     for (size_t l = 0; l < h.layers.size() && l < ns.layers.size(); ++l) {
       const LayerStats& ls = ns.layers[l];
@@ -304,7 +305,7 @@ void RunHistory::set_units(int net, std::vector<UnitParams> units) { nets_.at(ne
 size_t RunHistory::bytes() const {
   size_t b = 0;
   for (const auto& n : nets_) {
-    b += n.train_loss.bytes() + n.test_loss.bytes() + n.test_acc.bytes();
+    b += n.train_loss.bytes() + n.test_loss.bytes() + n.test_acc.bytes() + n.train_acc.bytes();
     for (const auto& l : n.layers) {
       for (const auto& s : l.pct) b += s.bytes();
       for (const auto& s : l.unit_pct) b += s.bytes();

@@ -141,6 +141,7 @@ struct UnitParams {
 struct NetworkHistory {
   Series train_loss{4096};      // every step
   Series test_loss{512}, test_acc{512};  // every evaluation
+  Series train_acc{512};                 // every evaluation, on the fixed training subset
   std::vector<LayerHistory> layers;      // hidden layers
   NetworkStats latest;          // the most recent healthy snapshot (current histograms)
   int64_t latest_step = -1;     // its step; −1 before the first

@@ -36,7 +36,7 @@ RunWriter::RunWriter(const std::string& dir, const RunConfig& cfg) : dir_(dir) {
   const std::string cfg_path = (fs::path(dir) / "config.json").string();
   std::ofstream(cfg_path) << to_json(cfg).dump(2) << "\n";
 
-  metrics_ = open("metrics.csv", "step,network,train_loss,train_loss_mean,test_loss,test_acc,diverged_at");
+  metrics_ = open("metrics.csv", "step,network,train_loss,train_loss_mean,test_loss,test_acc,train_acc,diverged_at");
   std::string loss_header = "step";
   for (const auto& n : names_) loss_header += "," + n;
   losses_ = open("train_loss.csv", loss_header);
@@ -80,6 +80,7 @@ void RunWriter::write_snapshot(const StepStats& s, const std::vector<float>& tra
     put(metrics_, train_loss_mean[n]);
     put(metrics_, ns.test_loss);
     put(metrics_, ns.test_acc);
+    put(metrics_, ns.train_acc);
     if (ns.diverged_at >= 0)
       std::fprintf(metrics_, ",%lld\n", static_cast<long long>(ns.diverged_at));
     else
@@ -103,6 +104,21 @@ void RunWriter::write_snapshot(const StepStats& s, const std::vector<float>& tra
     }
   }
   for (FILE* f : {metrics_, layers_, hist_}) std::fflush(f);
+}
+
+void RunWriter::write_speedups(const std::vector<PairSpeedup>& pairs) {
+  FILE* f = open("speedup.csv", "reference,network,target_acc,reference_step,step,factor");
+  for (const PairSpeedup& p : pairs) {
+    std::fprintf(f, "%s,%s", names_[p.reference].c_str(), names_[p.other].c_str());
+    put(f, static_cast<float>(p.s.target));
+    if (p.s.reference_step >= 0) std::fprintf(f, ",%lld", static_cast<long long>(p.s.reference_step));
+    else std::fputc(',', f);
+    if (p.s.reached()) std::fprintf(f, ",%lld,%.4g\n", static_cast<long long>(p.s.step), p.s.factor);
+    else std::fputs(",,\n", f);
+  }
+  const bool ok = !std::ferror(f);
+  if (std::fclose(f) != 0 || !ok)
+    throw std::runtime_error((fs::path(dir_) / "speedup.csv").string() + ": cannot write: " + std::strerror(errno));
 }
 
 }  // namespace bnlab

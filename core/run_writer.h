@@ -1,7 +1,7 @@
 // run_writer.h — the files a headless run leaves in its output directory.
 //
 //   config.json      the fully resolved run (bnlab run --config config.json reproduces it)
-//   metrics.csv      step,network,train_loss,train_loss_mean,test_loss,test_acc,diverged_at
+//   metrics.csv      step,network,train_loss,train_loss_mean,test_loss,test_acc,train_acc,diverged_at
 //                    one row per network and logged step (every log_every and eval_every step,
 //                    and the last); train_loss is that step's mini-batch loss, train_loss_mean the
 //                    mean since the previous row; test columns are empty off eval steps
@@ -11,6 +11,9 @@
 //                    beta_mean,beta_std — per logged step, network and hidden layer
 //   histograms.csv   step,network,layer,tap,lo,hi,underflow,overflow,counts — counts is the
 //                    bins' counts separated by spaces; bin i covers [lo + i·w, lo + (i+1)·w)
+//   speedup.csv      reference,network,target_acc,reference_step,step,factor — at the end, for
+//                    every ordered pair of networks (core/speedup.h; step and factor empty when
+//                    the network did not reach the reference's final accuracy)
 //
 // Rows are flushed as they are written, so an interrupted run keeps everything up to its stop.
 #pragma once
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/speedup.h"
 #include "core/stats.h"
 
 namespace bnlab {
@@ -37,6 +41,8 @@ class RunWriter {
   // One logged step: rows of metrics.csv, layers.csv and histograms.csv.
   void write_snapshot(const StepStats& s, const std::vector<float>& train_loss,
                       const std::vector<float>& train_loss_mean);
+  // speedup.csv from every snapshot of the run; throws std::runtime_error when it cannot be written.
+  void write_speedups(const std::vector<PairSpeedup>& pairs);
 
  private:
   FILE* open(const std::string& name, const std::string& header);

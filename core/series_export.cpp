@@ -99,6 +99,7 @@ std::string series_csv(const RunConfig& cfg, const RunHistory& h) {
     w.series(net, "", "train_loss", nh.train_loss);
     w.series(net, "", "test_loss", nh.test_loss);
     w.series(net, "", "test_acc", nh.test_acc);
+    w.series(net, "", "train_acc", nh.train_acc);
     if (nh.diverged_at >= 0) {
       const std::string at = std::to_string(nh.diverged_at);
       w.row(net, "", "diverged_at", "", at, at, "", "", "");
@@ -199,7 +200,8 @@ nlohmann::json series_json(const RunConfig& cfg, const RunHistory& h) {
                     {"series",
                      {{"train_loss", series_columns(nh.train_loss)},
                       {"test_loss", series_columns(nh.test_loss)},
-                      {"test_acc", series_columns(nh.test_acc)}}},
+                      {"test_acc", series_columns(nh.test_acc)},
+                      {"train_acc", series_columns(nh.train_acc)}}},
                     {"layers", layers}});
   }
   return {{"format", "bnlab-data"}, {"version", 1}, {"step", h.last_step()}, {"config", to_json(cfg)}, {"networks", nets}};

@@ -11,7 +11,7 @@
 //   network,layer,series,index,step,value,lo,hi,samples
 //   network  the network's name (config)
 //   layer    hidden layer 1, 2, ... as the views number them; empty for a network's own series
-//   series   train_loss, test_loss, test_acc, diverged_at      (per network)
+//   series   train_loss, test_loss, test_acc, train_acc, diverged_at      (per network)
 //            p2 p15 p50 p85 p98   percentiles of the layer's nonlinearity input, all units
 //            unit_p2 ... unit_p98 the same for the typical unit (stats.typical_unit; Figure 1b/c)
 //            mean std saturation grad_norm weight_norm update_ratio
@@ -35,7 +35,7 @@
 // {"format": "bnlab-data", "version": 1, "step": S, "config": {...},
 //  "networks": [{"name", "diverged_at" (or null),
 //                "series": {"train_loss": {"step": [...], "value": [...], "lo": [...], "hi": [...],
-//                                          "samples": [...]}, "test_loss": ..., "test_acc": ...},
+//                                          "samples": [...]}, "test_loss": ..., "test_acc": ..., "train_acc": ...},
 //                "layers": [{"layer": 1, "series": {"p2": ..., "mean": ..., ...},
 //                            "histograms": {"<tap>": {"step", "lo", "hi", "shares": [bins]}},
 //                            "histogram_tracks": {"<tap>": {"lo", "hi", "step": [columns],

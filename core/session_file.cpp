@@ -64,7 +64,7 @@ json write_stats(const NetworkStats& s) {
     layers.push_back(j);
   }
   return {{"diverged_at", s.diverged_at}, {"has_eval", s.has_eval}, {"test_loss", json_float(s.test_loss)},
-          {"test_acc", json_float(s.test_acc)}, {"layers", layers}};
+          {"test_acc", json_float(s.test_acc)}, {"train_acc", json_float(s.train_acc)}, {"layers", layers}};
 }
 
 json write_history(const RunHistory& h) {
@@ -89,7 +89,8 @@ json write_history(const RunHistory& h) {
       units.push_back(j);
     }
     nets.push_back({{"train_loss", write_series(n.train_loss)}, {"test_loss", write_series(n.test_loss)},
-                    {"test_acc", write_series(n.test_acc)}, {"latest", write_stats(n.latest)},
+                    {"test_acc", write_series(n.test_acc)}, {"train_acc", write_series(n.train_acc)},
+                    {"latest", write_stats(n.latest)},
                     {"latest_step", n.latest_step}, {"diverged_at", n.diverged_at}, {"color", n.color}, {"units", units},
                     {"layers", layers}});
   }
@@ -222,6 +223,7 @@ NetworkStats read_stats(const json& j, const std::string& where) {
   s.has_eval = has_eval.get<bool>();
   s.test_loss = float_at(j, "test_loss", where);
   s.test_acc = float_at(j, "test_acc", where);
+  if (j.contains("train_acc")) s.train_acc = float_at(j, "train_acc", where);  // sessions before train accuracy lack it
   const json& layers = array_at(j, "layers", where);
   for (size_t l = 0; l < layers.size(); ++l) {
     const std::string w = where + ".layers[" + std::to_string(l) + "]";
@@ -258,6 +260,7 @@ RunHistory read_history(const json& j, const RunConfig& cfg) {
     read_series(at(jn, "train_loss", w), w + ".train_loss", &h.train_loss);
     read_series(at(jn, "test_loss", w), w + ".test_loss", &h.test_loss);
     read_series(at(jn, "test_acc", w), w + ".test_acc", &h.test_acc);
+    if (jn.contains("train_acc")) read_series(jn["train_acc"], w + ".train_acc", &h.train_acc);
     h.latest = read_stats(at(jn, "latest", w), w + ".latest");
     h.latest_step = integer<int64_t>(jn, "latest_step", w);
     h.diverged_at = integer<int64_t>(jn, "diverged_at", w);

@@ -12,7 +12,7 @@
 //   "preset"       the built-in preset (lesson) it came from, "" for none
 //   "config"       the run's settings, as `bnlab run` writes config.json (to_json(RunConfig))
 //   "step", "order_start"   the step reached, and the step its data order began (Trainer::seek)
-//   "history"      RunHistory in full: per network train_loss/test_loss/test_acc, "latest_step",
+//   "history"      RunHistory in full: per network train_loss/test_loss/test_acc/train_acc, "latest_step",
 //                  "diverged_at", "color" (its palette index), "latest" (the last snapshot: per
 //                  layer histograms, percentiles, norms), "units" (γ, β, running statistics per
 //                  unit) and per layer every

@@ -66,6 +66,7 @@ struct NetworkStats {
   std::vector<LayerStats> layers;  // hidden layers only
   bool has_eval = false;
   float test_loss = kNaN, test_acc = kNaN;
+  float train_acc = kNaN;  // on the fixed training subset (RunConfig::eval_train_size), eval mode
 };
 
 struct StepStats {

@@ -11,8 +11,9 @@
 // longest part, about 3/4 of the kernel's time on llvmpipe); histograms and moments; parameter
 // norms and per-unit statistics. All is reduced in a fixed order, so snapshots are deterministic.
 //
-// Uniforms: PASS_ROWS = probe rows, PASS_FIRST = test-set size, PASS_STEP = eval chunks queued
-// (0: no eval), u_layer = the snapshot slot to write.
+// Uniforms: PASS_ROWS = probe rows, PASS_FIRST = test-set size, PASS_STEP = test eval chunks queued
+// (0: no eval; when queued, TRAIN_EVAL_CHUNKS of the training subset follow them), u_layer = the
+// snapshot slot to write.
 // Dispatch: (3, hidden layers, networks).
 
 shared uint s_hist[3 * (BINS + 2)];  // (taps, bins + underflow + overflow)
@@ -243,19 +244,24 @@ void parameters_and_units(int n, int l, const int tap[3], int net_words, int sca
   // The network's own words: divergence and the test-set evaluation summed over its chunks.
   snapshots[net_words + SNAP_DIVERGED] = uint(status[n * STATUS_STRIDE + STATUS_DIVERGED]);
   // A diverged network's test figures would be made-up numbers (argmax of NaN is class 0): NaN.
-  float test_loss = nan, test_acc = nan;
+  float test_loss = nan, test_acc = nan, train_acc = nan;
   if (PASS_STEP > 0 && !net_diverged(n)) {
     double loss = 0.0;
-    int correct = 0;
+    int correct = 0, train_correct = 0;
     for (int c = 0; c < PASS_STEP; ++c) {
       loss += double(intBitsToFloat(status[n * STATUS_STRIDE + STATUS_EVAL + 2 * c]));
       correct += status[n * STATUS_STRIDE + STATUS_EVAL + 2 * c + 1];
     }
+    // The training subset's chunks follow the test set's.
+    for (int c = PASS_STEP; c < PASS_STEP + TRAIN_EVAL_CHUNKS; ++c)
+      train_correct += status[n * STATUS_STRIDE + STATUS_EVAL + 2 * c + 1];
     test_loss = float(loss / double(PASS_FIRST));
     test_acc = float(correct) / float(PASS_FIRST);
+    train_acc = float(train_correct) / float(TRAIN_EVAL_ROWS);
   }
   snapshots[net_words + SNAP_TEST_LOSS] = floatBitsToUint(test_loss);
   snapshots[net_words + SNAP_TEST_ACC] = floatBitsToUint(test_acc);
+  snapshots[net_words + SNAP_TRAIN_ACC] = floatBitsToUint(train_acc);
 }
 
 void main() {

@@ -205,6 +205,8 @@ void compare_runs(const RunConfig& cfg, int steps) {
     EXPECT_NEAR(gs->networks[n].test_loss, cs->networks[n].test_loss, 1e-4 + 1e-3 * cs->networks[n].test_loss);
     // An example whose two best logits tie within rounding may flip: allow two of the test set.
     EXPECT_NEAR(gs->networks[n].test_acc, cs->networks[n].test_acc, 2.0 / data.test.size() + 1e-6);
+    const int train_rows = std::min(cfg.eval_train_size, data.train.size());
+    EXPECT_NEAR(gs->networks[n].train_acc, cs->networks[n].train_acc, 2.0 / train_rows + 1e-6);
   }
 }
 

@@ -161,7 +161,7 @@ TEST_F(RunCli, TinyRunWritesConfigMetricsLossesLayersAndHistograms) {
   // metrics.csv: one row per network and logged step, test columns on eval steps only.
   const Csv m = read_csv(out + "/metrics.csv");
   EXPECT_EQ(m.header, (std::vector<std::string>{"step", "network", "train_loss", "train_loss_mean", "test_loss",
-                                                 "test_acc", "diverged_at"}));
+                                                 "test_acc", "train_acc", "diverged_at"}));
   ASSERT_EQ(m.rows.size(), 10u);
   const Csv losses = read_csv(out + "/train_loss.csv");
   size_t k = 0;
@@ -174,6 +174,7 @@ TEST_F(RunCli, TinyRunWritesConfigMetricsLossesLayersAndHistograms) {
       const bool eval = step % 100 == 0;
       EXPECT_EQ(finite_number(row.at("test_acc")), eval) << row.at("test_acc");
       EXPECT_EQ(finite_number(row.at("test_loss")), eval) << row.at("test_loss");
+      EXPECT_EQ(finite_number(row.at("train_acc")), eval) << row.at("train_acc");
       if (eval) {
         const double acc = std::stod(row.at("test_acc"));
         EXPECT_GE(acc, 0.0);
@@ -203,6 +204,25 @@ TEST_F(RunCli, TinyRunWritesConfigMetricsLossesLayersAndHistograms) {
     EXPECT_EQ(losses.rows[s].at("step"), std::to_string(s + 1));
     EXPECT_TRUE(finite_number(losses.rows[s].at("baseline")));
     EXPECT_TRUE(finite_number(losses.rows[s].at("bn")));
+  }
+
+  // speedup.csv: both ordered pairs, each naming the reference's final smoothed test accuracy
+  // (the mean of its last five evaluations: steps 100 and 200 here, step 0 left out).
+  const Csv sp = read_csv(out + "/speedup.csv");
+  EXPECT_EQ(sp.header, (std::vector<std::string>{"reference", "network", "target_acc", "reference_step", "step", "factor"}));
+  ASSERT_EQ(sp.rows.size(), 2u);
+  EXPECT_EQ(sp.rows[0].at("reference"), "baseline");
+  EXPECT_EQ(sp.rows[0].at("network"), "bn");
+  EXPECT_EQ(sp.rows[1].at("reference"), "bn");
+  for (int r = 0; r < 2; ++r) {
+    const std::string ref = sp.rows[r].at("reference");
+    const double target = (std::stod(m.rows[ref == "baseline" ? 4 : 5].at("test_acc")) +
+                           std::stod(m.rows[ref == "baseline" ? 8 : 9].at("test_acc"))) / 2;
+    EXPECT_NEAR(std::stod(sp.rows[r].at("target_acc")), target, 1e-6);
+    if (!sp.rows[r].at("step").empty()) {
+      EXPECT_NEAR(std::stod(sp.rows[r].at("factor")),
+                  std::stod(sp.rows[r].at("reference_step")) / std::stod(sp.rows[r].at("step")), 1e-3);
+    }
   }
 
   // layers.csv: per logged step, network and hidden layer.

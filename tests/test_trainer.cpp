@@ -62,6 +62,7 @@ void expect_same_snapshot(const StepStats& a, const StepStats& b) {
     EXPECT_EQ(x.has_eval, y.has_eval);
     EXPECT_TRUE(same_bits(x.test_loss, y.test_loss)) << "step " << a.step << " net " << n;
     EXPECT_TRUE(same_bits(x.test_acc, y.test_acc)) << "step " << a.step << " net " << n;
+    EXPECT_TRUE(same_bits(x.train_acc, y.train_acc)) << "step " << a.step << " net " << n;
     ASSERT_EQ(x.layers.size(), y.layers.size());
     for (size_t l = 0; l < x.layers.size(); ++l) {
       const LayerStats &p = x.layers[l], &q = y.layers[l];
@@ -283,6 +284,51 @@ TEST(TrainerSparseInput, SparseFirstLayerTrainsLikeTheDenseOne) {
       for (size_t i = 0; i < p.layers[l].weight.size(); ++i)
         ASSERT_NEAR(p.layers[l].weight[i], q.layers[l].weight[i], 1e-4f) << "net " << n << " layer " << l << " weight " << i;
   }
+}
+
+// Train accuracy is test accuracy's measurement on the first eval_train_size training examples:
+// with the shipped test digits as both sets it equals test accuracy on the same first rows, bit
+// for bit, on both backends (the GPU within two flipped examples of the CPU).
+TEST(TrainerLearning, TrainAccuracyIsMeasuredOnTheFirstTrainingExamples) {
+  const std::string t10k = std::string(BNLAB_SOURCE_DIR) + "/assets/mnist/t10k-";
+  auto config = [&](int eval_train_size, int test_size) {
+    return resolve_config(json::parse(R"({
+      "backend": "cpu", "data": {"kind": "idx", "train_images": ")" + t10k + R"(images-idx3-ubyte.gz",
+        "train_labels": ")" + t10k + R"(labels-idx1-ubyte.gz", "test_images": ")" + t10k + R"(images-idx3-ubyte.gz",
+        "test_labels": ")" + t10k + R"(labels-idx1-ubyte.gz", "test_size": )" + std::to_string(test_size) + R"(},
+      "model": {"hidden": [32, 32], "activation": "sigmoid", "init_std": 0.1},
+      "optim": {"lr": 0.5, "batch": 60}, "stats": {"probe_size": 100}, "eval_train_size": )" +
+                                      std::to_string(eval_train_size) + R"(,
+      "networks": [{"name": "plain"}, {"name": "bn", "model": {"norm": "batch"}}]
+    })"));
+  };
+  // The training set is the full 2,000; test sets of the first 700 and of all 2,000 rows.
+  const RunConfig first700 = config(700, 700), all = config(5000, 0);
+  const DataSplit d700 = load_data(first700.data, 1), dall = load_data(all.data, 1);
+  const Trace a = run(first700, d700, 200, 100), b = run(all, dall, 200, 100);
+  ASSERT_EQ(a.snapshots.size(), b.snapshots.size());
+  for (size_t k = 0; k < a.snapshots.size(); ++k)
+    for (int n = 0; n < 2; ++n) {
+      const NetworkStats &x = a.snapshots[k].networks[n], &y = b.snapshots[k].networks[n];
+      EXPECT_TRUE(same_bits(x.train_acc, x.test_acc)) << "first 700, step " << a.snapshots[k].step << " net " << n;
+      EXPECT_TRUE(same_bits(y.train_acc, y.test_acc)) << "all (capped at 2,000), step " << b.snapshots[k].step;
+    }
+  EXPECT_GT(a.snapshots.back().networks[1].train_acc, 0.5f);
+  // Not the test accuracy of another subset: the first 700 and all 2,000 differ.
+  EXPECT_NE(a.snapshots.back().networks[0].train_acc, b.snapshots.back().networks[0].train_acc);
+  try {
+    GlContext probe;
+  } catch (const GpuError& e) {
+    GTEST_SKIP() << "CPU part passed; no OpenGL 4.3 compute context: " << e.what();
+  }
+  auto gpu = make_gpu_trainer(first700, d700);
+  auto cpu = make_cpu_trainer(first700, d700);
+  gpu->train(50);
+  cpu->train(50);
+  gpu->request_snapshot(true);
+  cpu->request_snapshot(true);
+  const auto gs = gpu->poll_snapshot(true), cs = cpu->poll_snapshot(true);
+  for (int n = 0; n < 2; ++n) EXPECT_NEAR(gs->networks[n].train_acc, cs->networks[n].train_acc, 2.0 / 700 + 1e-6);
 }
 
 TEST(TrainerSnapshots, ProbeStatisticsDoNotDisturbTraining) {

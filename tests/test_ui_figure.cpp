@@ -25,6 +25,7 @@
 #include "core/dataset.h"
 #include "core/gl_context.h"
 #include "core/run.h"
+#include "core/speedup.h"
 #include "core/lab_session.h"
 #include "tests/test_util.h"
 #include "tests/ui_test_frame.h"
@@ -115,8 +116,18 @@ TEST(Figure, PaperFig1PanelsShareTheirYRange) {
   EXPECT_EQ(f.panels[1].y_max, f.panels[2].y_max);
   EXPECT_TRUE(std::isfinite(f.panels[1].y_min));
   // The accuracy series holds every evaluation: steps 0, 100, 200.
-  ASSERT_EQ(f.panels[0].series.size(), 2u);
   EXPECT_EQ(f.panels[0].series[0].x, (std::vector<double>{0, 100, 200}));
+  // Then the speed-up mark (core/speedup.h) where BN reached the baseline's final accuracy, and
+  // the sentence in the caption.
+  const Speedup sp = speedup(test_accuracy_curve(run.snapshots, 0), test_accuracy_curve(run.snapshots, 1));
+  ASSERT_TRUE(sp.reached());
+  ASSERT_EQ(f.panels[0].series.size(), 3u);
+  const FigureSeries& mark = f.panels[0].series[2];
+  EXPECT_EQ(mark.kind, FigureSeries::Marker);
+  EXPECT_EQ(mark.name, "speedup_step");
+  EXPECT_EQ(mark.network, "bn");
+  EXPECT_EQ(mark.x, (std::vector<double>{static_cast<double>(sp.step)}));
+  EXPECT_TRUE(Contains(f.caption, "bn reached baseline's final test accuracy")) << f.caption;
 }
 
 TEST(Figure, CsvListsEveryPlottedValueOnce) {
@@ -326,7 +337,7 @@ std::map<std::pair<std::string, std::string>, std::string> run_accuracy(const st
   std::map<std::pair<std::string, std::string>, std::string> acc;
   std::stringstream in(metrics);
   std::string line;
-  std::getline(in, line);  // step,network,train_loss,train_loss_mean,test_loss,test_acc,diverged_at
+  std::getline(in, line);  // step,network,train_loss,train_loss_mean,test_loss,test_acc,train_acc,diverged_at
   while (std::getline(in, line)) {
     std::vector<std::string> f;
     std::stringstream row(line);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/speedup.h"
 #include "ui/figure.h"
 #include "ui/lab_view.h"
 #include "ui/panel_common.h"
@@ -210,6 +211,27 @@ Figure paper_fig1(const FigureRun& r, const std::string& data) {
   f.kind = "paper-fig1";
   f.columns = 3;
   f.panels.push_back(accuracy_panel(r, {base, bn}));
+  // The paper's "fewer steps" (core/speedup.h): where BN reached the baseline's final accuracy.
+  const Speedup sp = speedup(test_accuracy_curve(r.snapshots, base), test_accuracy_curve(r.snapshots, bn));
+  std::string speedup_sentence;
+  if (sp.reached()) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%.1f× fewer steps", sp.factor);
+    FigureSeries m;
+    m.kind = FigureSeries::Marker;
+    m.network = r.cfg.networks[bn].name;
+    m.name = "speedup_step";
+    m.label = text;
+    m.color = color_of(bn);
+    m.x = {static_cast<double>(sp.step)};
+    m.y = {kNaN};
+    f.panels[0].series.push_back(std::move(m));
+    std::snprintf(text, sizeof text, "%s reached %s's final test accuracy (%.4f, first at step %lld) at step %lld: %.1f× fewer steps",
+                  r.cfg.networks[bn].name.c_str(), r.cfg.networks[base].name.c_str(), sp.target,
+                  static_cast<long long>(sp.reference_step), static_cast<long long>(sp.step), sp.factor);
+    speedup_sentence = std::string(" ") + text + " (the dashed line; accuracy as the mean of the last " +
+                       std::to_string(kSpeedupWindow) + " evaluations).";
+  }
   // As in the paper, the axis starts near the first evaluation after initialization: the chance
   // level at step 0 would squeeze the difference between the networks into a sliver.
   float low = INFINITY;
@@ -225,7 +247,7 @@ Figure paper_fig1(const FigureRun& r, const std::string& data) {
   letter(&f);
   const auto& unit = r.cfg.networks[base];
   f.caption = "(a) Test accuracy of the MNIST network trained with and without Batch Normalization, vs. the number of "
-              "training steps. (b, c) The input to a typical " +
+              "training steps." + speedup_sentence + " (b, c) The input to a typical " +
               std::string(to_string(unit.model.activation)) + " of the last hidden layer over training, as its {15, 50, 85}th "
               "percentiles (lines; shaded between 15 and 85), on one scale. After Ioffe & Szegedy 2015, Figure 1, where "
               "the distribution drifts without BN and stays steady with it; " + run_text(r, data) + ".";

@@ -45,6 +45,7 @@ struct ViewOptions {
   int heatmap_tap = 1;        // Over time tab: which tap (Tap)
   float loss_smoothing = 0.9f;  // exponential smoothing of the train loss, 0 = raw only
   bool early_phase = false;   // Figure 1 tab: x axis over the first kEarlyPhaseSteps, not the whole run
+  bool train_accuracy = false;  // Figure 1 tab: train accuracy (pale) beside test accuracy
   bool show_lesson = true;    // not persisted: a lesson opens with its text shown
   ExportState exports;        // not persisted: the Export menu (ui/panel_export.h)
   PngExport png;              // not persisted: the Save PNG menu (ui/png_export.h)

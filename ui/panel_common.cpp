@@ -181,4 +181,10 @@ std::string layer_label(const NetworkConfig& n, int layer) {
          std::to_string(n.model.hidden[layer]) + " " + to_string(n.model.activation) + kind + ")";
 }
 
+std::string with_thousands(int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
 }  // namespace bnlab

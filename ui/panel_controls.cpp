@@ -49,12 +49,6 @@ bool enum_combo(const char* label, E* value, std::initializer_list<E> options) {
   return changed;
 }
 
-std::string with_thousands(int64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
-
 // [SECTION] Transport and status
 
 void transport(LabSession& lab, const LabState& s) {

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/speedup.h"
 #include "ui/panel_common.h"
 
 namespace bnlab {
@@ -48,9 +49,28 @@ void set_x_axis(plot::Spec* spec, const ViewOptions& v) {
   spec->x_max = static_cast<double>(kEarlyPhaseSteps);
 }
 
+// The pairs where one network reached another's final (so far) test accuracy sooner: what the
+// readout says and the accuracy plot marks (core/speedup.h).
+std::vector<PairSpeedup> faster_pairs(const LabState& s) {
+  std::vector<PairSpeedup> out;
+  for (const PairSpeedup& p : all_speedups(s.history))
+    if (p.s.reached() && p.s.factor > 1 && p.other < static_cast<int>(s.active.networks.size()) &&
+        p.reference < static_cast<int>(s.active.networks.size()))
+      out.push_back(p);
+  return out;
+}
+
+std::string speedup_text(const LabState& s, const PairSpeedup& p) {
+  char text[256];
+  std::snprintf(text, sizeof text, "%s reached %s's final test accuracy %.3f at step %s: %.1f× fewer steps",
+                s.active.networks[p.other].name.c_str(), s.active.networks[p.reference].name.c_str(), p.s.target,
+                with_thousands(p.s.step).c_str(), p.s.factor);
+  return text;
+}
+
 void accuracy_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   plot::Spec spec;
-  spec.title = "Test accuracy (eval mode)";
+  spec.title = v.train_accuracy ? "Test accuracy, train accuracy pale (eval mode)" : "Test accuracy (eval mode)";
   set_x_axis(&spec, v);
   spec.y_label = "accuracy";
   spec.y_min = 0;  // the whole scale (it spans about 0.1 to 0.96 anyway), ticks at 0, 0.5, 1
@@ -58,8 +78,18 @@ void accuracy_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   spec.legend = plot::Legend::Off;
   if (!plot::BeginPlot("##fig1_acc", spec, size)) return;
   const auto& nets = s.history.networks();
+  if (v.train_accuracy)
+    for (size_t n = 0; n < nets.size(); ++n) {
+      const std::string label = s.active.networks[n].name + " (train)";
+      plot_series(label.c_str(), nets[n].train_acc, network_color(s, static_cast<int>(n), v, 0.4f), line_width(v));
+    }
   for (size_t n = 0; n < nets.size(); ++n)
     plot_series(s.active.networks[n].name.c_str(), nets[n].test_acc, network_color(s, static_cast<int>(n), v), line_width(v));
+  for (const PairSpeedup& p : faster_pairs(s)) {
+    char caption[96];
+    std::snprintf(caption, sizeof caption, "%.1f×", p.s.factor);
+    plot::PlotMarkerX(caption, static_cast<double>(p.s.step), network_color(s, p.other, v));
+  }
   plot_divergence_markers(s, v);
   if (nets.empty() || nets[0].test_acc.empty()) plot::PlotMessage("waiting for the first evaluation");
   plot::EndPlot();
@@ -194,8 +224,22 @@ void figure1_toolbar(const LabState& s, ViewOptions& v) {
   tip("The plots over training span steps 0 to 2,000: the early phase, where BN's lead is widest (the paper's "
       "Figure 1a: about 0.9 test accuracy against 0.75–0.8 around step 500), which a whole-run axis squeezes "
       "against the left edge. Test accuracy is measured more often there.");
+  ImGui::SameLine();
+  ImGui::Checkbox("train accuracy", &v.train_accuracy);
+  tip("Also plot each network's accuracy on a fixed subset of the training set (pale), measured at the same steps "
+      "as test accuracy: the gap between the two is the generalization gap.");
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   network_legend_row(s, v);
+  // The paper's "14 times fewer steps", live (core/speedup.h defines it).
+  const std::vector<PairSpeedup> pairs = faster_pairs(s);
+  for (const PairSpeedup& p : pairs) {
+    ImGui::TextUnformatted(speedup_text(s, p).c_str());
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Test accuracy smoothed as the mean of the last %d evaluations; the target is the other network's "
+                        "latest smoothed value, first reached by it at step %s. The mark on the accuracy plot is where "
+                        "%s got there.",
+                        kSpeedupWindow, with_thousands(p.s.reference_step).c_str(), s.active.networks[p.other].name.c_str());
+  }
 }
 
 void panel_figure1(const LabState& s, const ViewOptions& v) {

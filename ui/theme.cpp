@@ -119,7 +119,8 @@ nlohmann::json to_json(const ViewOptions& v) {
           {"unit_percentiles", v.unit_percentiles},
           {"heatmap_tap", v.heatmap_tap},
           {"loss_smoothing", v.loss_smoothing},
-          {"early_phase", v.early_phase}};
+          {"early_phase", v.early_phase},
+          {"train_accuracy", v.train_accuracy}};
 }
 
 ViewOptions view_options_from_json(const nlohmann::json& j) {
@@ -145,6 +146,7 @@ ViewOptions view_options_from_json(const nlohmann::json& j) {
   get("heatmap_tap", v.heatmap_tap);
   get("loss_smoothing", v.loss_smoothing);
   get("early_phase", v.early_phase);
+  get("train_accuracy", v.train_accuracy);
   // Out-of-range values from a hand-edited file are clamped, never trusted.
   v.font_size = std::clamp(v.font_size, 0, kFontSizeCount - 1);
   v.tab = static_cast<LabTab>(std::clamp(tab, 0, static_cast<int>(LabTab::Count) - 1));

@@ -1,0 +1,59 @@
+// speedup.h — "BN reached the baseline's final test accuracy at step N: k× fewer steps", the
+// comparison of the paper's Figure 2 and its "14 times fewer steps" (Ioffe & Szegedy 2015, §4.2.2).
+//
+// Defined so that no single noisy evaluation decides it:
+//   smoothed accuracy at an evaluation = the mean of the test accuracies (eval mode) of the last
+//     kSpeedupWindow evaluations up to and including it (fewer at the start of the run);
+//   target = the reference network's smoothed accuracy at its last evaluation;
+//   reference step = the first evaluation step at which the reference's smoothed accuracy ≥ target;
+//   step = the first evaluation step at which the other network's smoothed accuracy ≥ target;
+//   factor = reference step / step ("k× fewer steps"; below 1 when the other network is slower).
+// Evaluations at step 0 are left out (before training nothing has been reached). A network whose
+// accuracy is NaN (diverged) reaches nothing; a reference with no finite last value gives no target.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "core/stats.h"
+
+namespace bnlab {
+
+class RunHistory;
+
+constexpr int kSpeedupWindow = 5;
+
+struct AccuracyCurve {
+  std::vector<int64_t> steps;  // (evaluations) increasing
+  std::vector<double> acc;     // (evaluations) test accuracy at each
+};
+
+struct Speedup {
+  double target = std::numeric_limits<double>::quiet_NaN();
+  int64_t reference_step = -1;  // −1: no target
+  int64_t step = -1;            // −1: the other network has not reached the target
+  double factor = std::numeric_limits<double>::quiet_NaN();
+  bool reached() const { return step > 0; }
+};
+
+// The running mean over the last kSpeedupWindow values (NaN when any of them is NaN).
+std::vector<double> smoothed_accuracy(const std::vector<double>& acc);
+
+// How much sooner `other` reached `reference`'s final smoothed accuracy (definitions above).
+Speedup speedup(const AccuracyCurve& reference, const AccuracyCurve& other);
+
+// Network `net`'s test accuracy at every snapshot with an evaluation.
+AccuracyCurve test_accuracy_curve(const std::vector<StepStats>& snapshots, int net);
+
+// Every ordered pair of a run's networks (reference ≠ other), reference by reference.
+struct PairSpeedup {
+  int reference = 0, other = 0;
+  Speedup s;
+};
+std::vector<PairSpeedup> all_speedups(const std::vector<StepStats>& snapshots, int networks);
+// The same from the lab's history (its test-accuracy series; while training, "final" is the
+// latest evaluation, so the answer updates live).
+std::vector<PairSpeedup> all_speedups(const RunHistory& history);
+
+}  // namespace bnlab
