@@ -87,7 +87,8 @@ void prepare(const Dataset& d, const InputMasks* masks, const int32_t* idx, int 
     }
     for (uint64_t w : b.mask) count += __builtin_popcountll(w);
   }
-  if (!masks || count > kSparseMaxShare * d.dim) {
+  // A batch of all-zero examples (count 0) takes the dense path too: u is never empty.
+  if (!masks || count == 0 || count > kSparseMaxShare * d.dim) {
     gather(d, idx, m, b.u);
     return;
   }

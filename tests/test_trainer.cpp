@@ -331,6 +331,26 @@ TEST(TrainerLearning, TrainAccuracyIsMeasuredOnTheFirstTrainingExamples) {
   for (int n = 0; n < 2; ++n) EXPECT_NEAR(gs->networks[n].train_acc, cs->networks[n].train_acc, 2.0 / 700 + 1e-6);
 }
 
+// Examples that are all zeros leave no active input at all: the first layer falls back to the
+// dense product (the bias alone drives it) instead of an empty one; finite losses, the same on
+// 1 and 2 threads.
+TEST(TrainerSparseInput, AllZeroExamplesTrainDense) {
+  RunConfig cfg = spiral_twins();
+  DataSplit data = load_data(cfg.data, cfg.seed);
+  std::fill(data.train.x.begin(), data.train.x.end(), 0.0f);
+  std::vector<float> first;
+  for (int threads : {1, 2}) {
+    cfg.threads = threads;
+    auto t = make_cpu_trainer(cfg, data);
+    t->train(20);
+    const std::vector<float> losses = t->take_losses();
+    ASSERT_EQ(losses.size(), 40u);
+    for (float l : losses) EXPECT_TRUE(std::isfinite(l));
+    if (threads == 1) first = losses;
+    else EXPECT_TRUE(same_bits(first, losses));
+  }
+}
+
 TEST(TrainerSnapshots, ProbeStatisticsDoNotDisturbTraining) {
   // Snapshots between steps (probe passes, evaluation) must not change what training does.
   const RunConfig cfg = spiral_twins();
