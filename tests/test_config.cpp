@@ -378,7 +378,7 @@ TEST(ConfigPresets, EveryPresetResolvesAndRoundTrips) {
 TEST(ConfigPresets, PaperFig1IsTheDefaultAndMatchesThePaper) {
   const RunConfig c = build_config("", "", {});
   EXPECT_EQ(to_json(c), to_json(build_config("paper-fig1", "", {})));
-  EXPECT_EQ(c.data.kind, DataKind::Mnist10k);
+  EXPECT_EQ(c.data.kind, DataKind::Mnist);
   EXPECT_EQ(c.batch, 60);
   EXPECT_EQ(c.steps, 50000);
   ASSERT_EQ(c.networks.size(), 2u);

@@ -53,9 +53,9 @@ bool meant_to_diverge(const std::string& preset, const std::string& net) {
 
 // [SECTION] Lesson blocks
 
-TEST(Lessons, NineLessonsNumberedInOrderWithEveryText) {
+TEST(Lessons, TenLessonsNumberedInOrderWithEveryText) {
   const std::vector<Lesson> all = list_lessons();
-  ASSERT_EQ(all.size(), 9u);
+  ASSERT_EQ(all.size(), 10u);
   const std::regex year(".*(19|20)[0-9]{2}.*");
   for (size_t i = 0; i < all.size(); ++i) {
     const Lesson& l = all[i];
@@ -73,7 +73,7 @@ TEST(Lessons, NineLessonsNumberedInOrderWithEveryText) {
 
 TEST(Lessons, NeighboursStepThroughInOrderAndStopAtTheEnds) {
   const std::vector<Lesson> all = list_lessons();
-  ASSERT_EQ(all.size(), 9u);
+  ASSERT_EQ(all.size(), 10u);
   EXPECT_FALSE(neighbour_lesson(all, all.front().preset, -1));
   EXPECT_EQ(neighbour_lesson(all, all.front().preset, +1)->number, 2);
   EXPECT_EQ(neighbour_lesson(all, all[4].preset, -1)->number, 4);
@@ -92,7 +92,9 @@ TEST(Lessons, PresetsWithoutALessonHaveNone) {
 // 30 CPU steps of every lesson: every network stays finite except the one meant to diverge,
 // which does; then the first steps again on the GPU, loss for loss. Lesson 5's BN at batch 2 is
 // chaotic — x̂ = d/√(d² + ε) of two examples turns rounding differences into a 25× larger gap
-// per step (1e-5 at step 2, 1e-2 at step 4) — so there the first 3 steps are compared.
+// per step (1e-5 at step 2, 1e-2 at step 4) — so there the first 3 steps are compared. Lessons 2
+// and 9 start saturated (init σ 4 and 1): on the full MNIST their no-BN losses reach 16–27 by
+// step 5, where float rounding of the large logits reaches 1e-3 of the loss; 4 steps there.
 TEST(Lessons, EveryLessonTrainsOnBothBackends) {
   std::string why;
   const bool gpu = gl_available(&why);
@@ -120,7 +122,9 @@ TEST(Lessons, EveryLessonTrainsOnBothBackends) {
     if (!gpu) continue;
     auto g = make_gpu_trainer(cfg, data);
     auto c = make_cpu_trainer(cfg, data);
-    const int steps = l.preset == "lesson-5-small-batches" ? 3 : 5;
+    const int steps = l.preset == "lesson-5-small-batches" ? 3
+                      : l.preset == "lesson-2-saturation" || l.preset == "lesson-9-initialization" ? 4
+                                                                                                   : 5;
     g->train(steps);
     c->train(steps);
     const std::vector<float> gl = g->take_losses(), cl = c->take_losses();

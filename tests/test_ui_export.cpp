@@ -207,7 +207,7 @@ TEST_F(UiExport, RunSettingsPersistBetweenLaunches) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(Contains(r.output, "ignoring the saved run settings " + run_json()));
   std::ifstream in2(run_json());
-  EXPECT_EQ(nlohmann::json::parse(in2)["config"]["data"]["kind"], "mnist-10k");
+  EXPECT_EQ(nlohmann::json::parse(in2)["config"]["data"]["kind"], "mnist");
 }
 
 }  // namespace

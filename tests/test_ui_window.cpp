@@ -79,8 +79,10 @@ TEST(UiWindow, TabOptionOpensEachTab) {
                {"health", "layer", 9},      {"affine", "layer", 12}};
   for (const auto& t : kTabs) {
     const std::string png = (dir / (std::string(t.tab) + ".png")).string(), rects = (dir / "plots.json").string();
+    // 150 frames: the default lesson loads the full MNIST (60,000 digits, about a second on a busy
+    // machine) on the worker before the first step, and every plot needs a trained step.
     const Launch r = launch_in_xvfb(dir, dir.string(),
-                                    BNLAB_BINARY " --screenshot " + png + " --frames 60 --tab " + t.tab + " --plot-rects " + rects);
+                                    BNLAB_BINARY " --screenshot " + png + " --frames 150 --tab " + t.tab + " --plot-rects " + rects);
     ASSERT_EQ(r.code, 0) << t.tab << ": " << r.output;
     std::ifstream in(rects);
     const nlohmann::json j = nlohmann::json::parse(in);
