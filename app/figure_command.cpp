@@ -170,6 +170,7 @@ int figure_command(const FigureArgs& args) {
       RunSummary summary = run_training(*trainer, run.cfg, ro);
       run.snapshots = std::move(summary.snapshots);
       run.losses = std::move(summary.losses);
+      run.landscape = std::move(summary.landscape);
     }  // a GPU trainer's own context goes here
     const double train_s = std::chrono::duration<double>(Clock::now() - t0).count();
 

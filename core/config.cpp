@@ -99,6 +99,7 @@ const json& default_config_json() {
     "log_every": 100,
     "eval_stats": "running",
     "stats": {"probe_size": 256, "bins": 64, "typical_unit": 0},
+    "landscape": {"every": 100, "multipliers": [0.25, 0.5, 1, 2, 4]},
     "networks": [{"name": "net"}]
   })");
   return defaults;
@@ -414,6 +415,20 @@ RunConfig resolve_config(const json& user) {
   require(c.stats.bins >= 8 && c.stats.bins <= 1024, "stats.bins", c.stats.bins, "must be in 8 … 1024");
   c.stats.typical_unit = full["stats"]["typical_unit"].get<int>();
 
+  c.landscape.every = full["landscape"]["every"].get<int64_t>();
+  require(c.landscape.every >= 0 && c.landscape.every <= 1000000000, "landscape.every",
+          static_cast<double>(c.landscape.every), "must be in 0 … 1e9 (0 = off)");
+  c.landscape.multipliers = full["landscape"]["multipliers"].get<std::vector<double>>();
+  if (c.landscape.multipliers.empty() || c.landscape.multipliers.size() > kMaxMultipliers)
+    throw ConfigError("landscape.multipliers=" + full["landscape"]["multipliers"].dump() + ": give 1 … " +
+                      std::to_string(kMaxMultipliers) + " step sizes (multiples of the learning rate)");
+  for (size_t i = 0; i < c.landscape.multipliers.size(); ++i) {
+    const double m = c.landscape.multipliers[i];
+    require(m > 0 && m <= 100, "landscape.multipliers", m, "every multiplier must be in (0, 100]");
+    for (size_t j = 0; j < i; ++j)
+      require(c.landscape.multipliers[j] != m, "landscape.multipliers", m, "appears twice");
+  }
+
   for (size_t i = 0; i < networks.size(); ++i) {
     NetworkConfig n = resolve_network(full, networks[i], i);
     if (n.name.empty()) n.name = "net" + std::to_string(i);
@@ -493,6 +508,7 @@ json to_json(const RunConfig& c) {
   j["log_every"] = c.log_every;
   j["eval_stats"] = to_string(c.eval_stats);
   j["stats"] = {{"probe_size", c.stats.probe_size}, {"bins", c.stats.bins}, {"typical_unit", c.stats.typical_unit}};
+  j["landscape"] = {{"every", c.landscape.every}, {"multipliers", c.landscape.multipliers}};
   j["networks"] = json::array();
   for (const auto& n : c.networks) {
     json e = network_sections(n);

@@ -95,6 +95,14 @@ struct StatsConfig {
   int typical_unit = 0;   // the unit of each layer followed as in the paper's Figure 1b/c
 };
 
+// The "why BN works" meters (core/landscape.h): Santurkar et al. 2018's ICS and loss-landscape
+// measurements, taken every `every` steps (0 = off) over step sizes multipliers × lr.
+struct LandscapeConfig {
+  int64_t every = 100;
+  std::vector<double> multipliers = {0.25, 0.5, 1, 2, 4};
+};
+constexpr size_t kMaxMultipliers = 16;
+
 constexpr size_t kMaxNetworks = 16;  // networks that train side by side in one run
 constexpr int kMaxThreads = 256;     // the `threads` key's upper bound
 
@@ -113,6 +121,7 @@ struct RunConfig {
   int64_t log_every = 100;
   EvalStats eval_stats = EvalStats::Running;
   StatsConfig stats;
+  LandscapeConfig landscape;
   std::vector<NetworkConfig> networks;
 };
 

@@ -89,6 +89,19 @@ void CpuNetwork<T>::set_params(const NetworkParams& p) {
 }
 
 template <class T>
+void CpuNetwork<T>::set_velocity(const NetworkParams& v) {
+  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  for (size_t l = 0; l < v.layers.size() && l < layers_.size(); ++l) {
+    const LayerParams& src = v.layers[l];
+    Layer& L = layers_[l];
+    L.vW = Eigen::Map<const RowMat>(src.weight.data(), src.out, src.in).template cast<T>();
+    L.vb = L.has_bias ? to_vec<Vec>(src.bias) : Vec();
+    L.vgamma = to_vec<Vec>(src.gamma);
+    L.vbeta = to_vec<Vec>(src.beta);
+  }
+}
+
+template <class T>
 NetworkParams CpuNetwork<T>::params() const {
   NetworkParams p;
   for (const Layer& L : layers_) {

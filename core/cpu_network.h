@@ -108,6 +108,9 @@ class CpuNetwork {
 
   NetworkParams params() const;
   void set_params(const NetworkParams& p);
+  // Momentum buffers given in the parameters' layout (weight, bias, gamma, beta; the running
+  // statistics' slots are ignored): the state a GPU network reads back for the meters.
+  void set_velocity(const NetworkParams& v);
 
  private:
   void forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise, const ActiveInputs* active);

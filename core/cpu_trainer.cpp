@@ -70,6 +70,7 @@ struct WorkerBatch {
   std::vector<uint64_t> mask;   // (words) the batch's active inputs
   std::vector<int32_t> y;       // (m) labels
   Mat eval_u{0, 0};             // (dim, chunk) test or training-subset examples being evaluated
+  Mat meter_u{0, 0};            // (dim, m) the whole batch, for the meters (core/landscape.h)
 };
 
 // Gathers examples idx[0..m) into b: only the active inputs when `masks` are given and the
@@ -160,10 +161,26 @@ class CpuTrainer final : public Trainer {
       const size_t first_loss = losses_.size();
       losses_.resize(first_loss + static_cast<size_t>(steps) * nets);
       const int64_t first_step = step_;
+      // The meters' measurements of this chunk, one for every t with t % every == 0, taken before
+      // step t + 1; each worker fills in the networks it trains.
+      const size_t first_meter = landscape_.size();
+      if (landscape_every_ > 0)
+        for (int64_t t = first_step; t < first_step + steps; ++t)
+          if (t % landscape_every_ == 0) {
+            LandscapeStats m;
+            m.step = t;
+            m.multipliers = cfg_.landscape.multipliers;
+            m.networks.resize(nets_.size());
+            landscape_.push_back(std::move(m));
+          }
       pool_.run([&](int w) {
         WorkerBatch& b = batches_[static_cast<size_t>(w)];
+        size_t meter = first_meter;
         for (int64_t k = 0; k < steps; ++k) {
-          prepare(data_.train, masks_ ? &*masks_ : nullptr, chunk_idx_.data() + k * batch_, batch_, b);
+          const int32_t* idx = chunk_idx_.data() + k * batch_;
+          prepare(data_.train, masks_ ? &*masks_ : nullptr, idx, batch_, b);
+          if (meter < landscape_.size() && landscape_[meter].step == first_step + k)
+            measure_landscapes(w, idx, b, landscape_[meter++]);
           const bool last = last_chunk && k + 1 == steps;
           for (int n = w; n < nets; n += workers)
             losses_[first_loss + static_cast<size_t>(k * nets + n)] = train_one(n, first_step + k + 1, b, last);
@@ -174,6 +191,9 @@ class CpuTrainer final : public Trainer {
   }
 
   std::vector<float> take_losses() override { return std::exchange(losses_, {}); }
+
+  void set_landscape_every(int64_t every) override { landscape_every_ = every; }
+  std::vector<LandscapeStats> take_landscape() override { return std::exchange(landscape_, {}); }
 
   NetworkParams params(int net) const override { return nets_.at(net).params(); }
   void set_params(int net, const NetworkParams& p) override { nets_.at(net).set_params(p); }
@@ -250,6 +270,16 @@ class CpuTrainer final : public Trainer {
       }
     }
     return loss;
+  }
+
+  // The meters of the networks worker w trains, at θ_t on the batch idx (batch) that step t + 1
+  // is about to train on, with its noise draws. The meters' passes are dense: the batch is
+  // gathered whole even when b holds only its active inputs.
+  void measure_landscapes(int w, const int32_t* idx, WorkerBatch& b, LandscapeStats& m) {
+    gather(data_.train, idx, batch_, b.meter_u);
+    const BnNoiseKey noise{cfg_.seed, m.step};
+    for (int n = w; n < network_count(); n += pool_.size())
+      if (diverged_at_[n] < 0) m.networks[n] = measure_landscape(nets_[n], b.meter_u, b.y.data(), noise, m.multipliers);
   }
 
   NetworkStats measure(int n, bool with_eval, Mat& eval_u) {
@@ -340,6 +370,8 @@ class CpuTrainer final : public Trainer {
   std::vector<std::vector<float>> update_ratio_; // (networks, layers)
   std::vector<float> losses_;                    // (steps since take_losses, networks)
   std::deque<StepStats> ready_;
+  int64_t landscape_every_ = cfg_.landscape.every;
+  std::vector<LandscapeStats> landscape_;        // measured and not yet taken, oldest first
 
   Mat probe_u_;                                  // (dim, probe)
   std::vector<int32_t> probe_y_;                 // (probe)

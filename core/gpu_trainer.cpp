@@ -4,6 +4,7 @@
 // [SECTION] Buffers and fences
 // [SECTION] The trainer: set-up
 // [SECTION] Training
+// [SECTION] The meters
 // [SECTION] Losses
 // [SECTION] Snapshots
 // [SECTION] Parameters
@@ -31,6 +32,7 @@
 #include <unordered_set>
 
 #include "core/batches.h"
+#include "core/cpu_network.h"
 #include "core/dataset.h"
 #include "core/embedded.h"
 #include "core/gl_context.h"
@@ -360,6 +362,9 @@ class GpuTrainer final : public Trainer {
     return std::exchange(losses_, {});
   }
 
+  void set_landscape_every(int64_t every) override { landscape_every_ = every; }
+  std::vector<LandscapeStats> take_landscape() override { return std::exchange(landscape_, {}); }
+
   GpuLayerTensors layer_tensors(int net, int layer, int rows);
 
  private:
@@ -511,10 +516,14 @@ class GpuTrainer final : public Trainer {
     ctx_.make_current();
     std::vector<int32_t> idx;  // (steps of the chunk, batch)
     while (count > 0) {
-      const int chunk = static_cast<int>(std::min<int64_t>(count, kUploadChunk));
+      // A chunk ends before each step the meters measure at, so that step starts a chunk.
+      int64_t until = count;
+      if (landscape_every_ > 0) until = std::min(until, landscape_every_ - step_ % landscape_every_);
+      const int chunk = static_cast<int>(std::min<int64_t>(until, kUploadChunk));
       if (step_ + chunk - losses_read_ > kLossRing) copy_losses();  // keep the ring from overrunning
       idx.resize(static_cast<size_t>(chunk) * L_.batch);
       for (int s = 0; s < chunk; ++s) std::copy_n(order_.next(), L_.batch, idx.data() + s * L_.batch);
+      if (landscape_every_ > 0 && step_ % landscape_every_ == 0) measure_landscapes(idx.data());
       // Into the ring at this step's place, in two pieces when it wraps.
       const int at = static_cast<int>(step_ % kIdxRing), first = std::min(chunk, kIdxRing - at);
       glNamedBufferSubData(indices_.id(), static_cast<GLintptr>(at) * L_.batch * 4,
@@ -558,6 +567,42 @@ class GpuTrainer final : public Trainer {
   }
 
  private:
+  // [SECTION] The meters
+
+  // The meters run on the CPU from read-back state (landscape.h): each network's parameters and
+  // momentum buffers at θ_t, once every queued step has finished — one stall of the GPU queue per
+  // measurement — and the batch `idx` (batch) that step t + 1 trains on, gathered from the
+  // training set the CPU also holds.
+  void measure_landscapes(const int32_t* idx) {
+    glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+    const Dataset& train = data_.train;
+    CpuNetwork<float>::Mat u(train.dim, L_.batch);  // (dim, batch)
+    std::vector<int32_t> y(L_.batch);               // (batch)
+    for (int j = 0; j < L_.batch; ++j) {
+      std::copy_n(train.example(idx[j]), train.dim, u.col(j).data());
+      y[j] = train.y[idx[j]];
+    }
+    LandscapeStats s;
+    s.step = step_;
+    s.multipliers = cfg_.landscape.multipliers;
+    const BnNoiseKey noise{cfg_.seed, step_};
+    for (int n = 0; n < L_.nets; ++n) {
+      int32_t diverged = -1;
+      glGetNamedBufferSubData(status_.id(), (static_cast<GLintptr>(n) * L_.status_stride + STATUS_DIVERGED) * 4, 4,
+                              &diverged);
+      if (diverged >= 0) {
+        s.networks.emplace_back();
+        continue;
+      }
+      const size_t first = static_cast<size_t>(n) * L_.param_stride;
+      CpuNetwork<float> net(cfg_.networks[n], unpack(n, read(params_, first, L_.param_stride)));
+      if (cfg_.networks[n].optim.momentum > 0) net.set_velocity(unpack(n, read(velocity_, first, L_.param_stride)));
+      s.networks.push_back(measure_landscape(net, u, y.data(), noise, s.multipliers));
+    }
+    landscape_.push_back(std::move(s));
+    check_gl("the landscape meters' read-back");
+  }
+
   // [SECTION] Losses
 
   // Waits for every queued step and appends its losses to losses_ (steps, networks).
@@ -714,16 +759,9 @@ class GpuTrainer final : public Trainer {
     }
   }
 
-  std::vector<float> read(const GlBuffer& b, size_t first, size_t count) const {
-    std::vector<float> v(count);
-    glGetNamedBufferSubData(b.id(), static_cast<GLintptr>(first * 4), static_cast<GLsizeiptr>(count * 4), v.data());
-    return v;
-  }
-
- public:
-  NetworkParams params(int net) const override {
-    ctx_.make_current();
-    const std::vector<float> flat = read(params_, static_cast<size_t>(net) * L_.param_stride, L_.param_stride);
+  // One network's slice of the parameter layout, (param_stride), as the tensors of `net`: the
+  // parameters, or the momentum buffers, which share that layout.
+  NetworkParams unpack(int net, const std::vector<float>& flat) const {
     NetworkParams p;
     for (int l = 0; l < L_.layers; ++l) {
       LayerParams d;
@@ -745,6 +783,18 @@ class GpuTrainer final : public Trainer {
       p.layers.push_back(std::move(d));
     }
     return p;
+  }
+
+  std::vector<float> read(const GlBuffer& b, size_t first, size_t count) const {
+    std::vector<float> v(count);
+    glGetNamedBufferSubData(b.id(), static_cast<GLintptr>(first * 4), static_cast<GLsizeiptr>(count * 4), v.data());
+    return v;
+  }
+
+ public:
+  NetworkParams params(int net) const override {
+    ctx_.make_current();
+    return unpack(net, read(params_, static_cast<size_t>(net) * L_.param_stride, L_.param_stride));
   }
 
   void set_params(int net, const NetworkParams& p) override {
@@ -813,6 +863,8 @@ class GpuTrainer final : public Trainer {
   RunConfig cfg_;          // the networks' settings as changed by set_network / set_batch
   const DataSplit& data_;  // must outlive the trainer, as for the CPU reference
   BatchOrder order_;
+  int64_t landscape_every_ = cfg_.landscape.every;
+  std::vector<LandscapeStats> landscape_;  // measured and not yet taken, oldest first
   Layout L_;
   GlBuffer train_x_, train_y_;  // (train size, dim) floats or (train size · dim / 4) packed bytes, (train size)
   GlBuffer test_x_, test_y_;    // (test size, dim) likewise, (test size)

@@ -115,6 +115,7 @@ std::vector<std::string> reset_reasons(const RunConfig& a, const RunConfig& d) {
   if (a.eval_stats != d.eval_stats)
     r.push_back(std::string("evaluation statistics ") + to_string(a.eval_stats) + " → " + to_string(d.eval_stats));
   if (to_json(a)["stats"] != to_json(d)["stats"]) r.push_back("statistics settings");
+  if (a.landscape.multipliers != d.landscape.multipliers) r.push_back("the meters' step sizes");
   // Networks are added, removed and duplicated live (Worker::set_networks); the lists differ in
   // length only while such a change is on its way, or after one failed (LabState::error).
   for (size_t i = 0; i < std::min(a.networks.size(), d.networks.size()); ++i) {
@@ -249,6 +250,7 @@ struct LabSession::Worker {
     const auto t0 = Clock::now();
     trainer->train(n);
     history.add_losses(start + 1, trainer->take_losses());
+    for (const LandscapeStats& m : trainer->take_landscape()) history.add_landscape(m);
     const int64_t now = trainer->step();
     if (is_logged(now)) trainer->request_snapshot(is_evaluated(now));
     if (pending_steps > 0) pending_steps -= n;
@@ -308,6 +310,10 @@ struct LabSession::Worker {
       trainer->set_batch(desired.batch);
       active.batch = desired.batch;
       order_start = trainer->step();
+    }
+    if (active.landscape.every != desired.landscape.every) {
+      trainer->set_landscape_every(desired.landscape.every);
+      active.landscape.every = desired.landscape.every;
     }
     active.log_every = desired.log_every;
     active.eval_every = desired.eval_every;

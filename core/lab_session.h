@@ -98,7 +98,7 @@ class LabSession {
 
   // The controls' settings for the whole run. Applied live where the trainer allows it (names,
   // learning rate, momentum, normalization per layer, BN momentum/ε, γ/β learned or pinned,
-  // batch size, a list of networks of another length — matched to the running ones by name, a
+  // batch size, the meters' frequency (landscape.every), a list of networks of another length — matched to the running ones by name, a
   // new name starting fresh as with edit_network(Add)); everything else waits for reset() and is
   // listed in LabState::needs_reset.
   // An invalid configuration is refused with LabState::error and changes nothing.

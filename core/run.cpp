@@ -61,6 +61,16 @@ RunSummary run_training(Trainer& trainer, const RunConfig& cfg, const RunOptions
     losses.insert(losses.end(), kept.begin(), kept.end());
     next_loss += rows;
   };
+  // The meters' measurements: after a switch to the CPU, those of replayed steps are held already.
+  int64_t next_landscape = first;  // the earliest step whose measurement is not held yet
+  auto take_landscape = [&] {
+    for (LandscapeStats& s : t->take_landscape()) {
+      if (s.step < next_landscape) continue;
+      next_landscape = s.step + 1;
+      if (opt.writer) opt.writer->write_landscape(s);
+      summary.landscape.push_back(std::move(s));
+    }
+  };
   auto request = [&](bool with_eval) {
     requested.push_back({t->step(), with_eval});  // first: a request the GPU fails on is asked again
     t->request_snapshot(with_eval);
@@ -82,6 +92,7 @@ RunSummary run_training(Trainer& trainer, const RunConfig& cfg, const RunOptions
   };
   auto drain = [&](bool wait) {
     take_losses();
+    take_landscape();
     while (auto s = t->poll_snapshot(wait)) deliver(std::move(*s));
   };
   auto all_diverged = [&] {
@@ -105,6 +116,7 @@ RunSummary run_training(Trainer& trainer, const RunConfig& cfg, const RunOptions
     t->train(resume);
     next_loss = 1;
     take_losses();  // all held already: drops them
+    take_landscape();  // likewise
     const std::deque<Request> lost = std::exchange(requested, {});
     for (const Request& r : lost)
       if (r.step == resume) request(r.with_eval);  // later ones are asked for again on the way

@@ -23,6 +23,7 @@ struct RunSummary {
   bool stopped = false;                // a stop request ended it early
   std::vector<StepStats> snapshots;    // every snapshot, in step order
   std::vector<float> losses;           // (steps done, networks): every step's mini-batch loss
+  std::vector<LandscapeStats> landscape;  // every measurement of the meters, in step order
   // The CPU reference the run continued on after a GPU failure (RunOptions::gpu_fallback), which
   // then holds the final parameters; null when the run's own trainer finished it.
   std::unique_ptr<Trainer> fallback;

@@ -28,6 +28,18 @@ const std::array<LayerScalar, 10> kLayerScalars = {{
     {"beta_mean", &LayerStats::beta_mean, &LayerHistory::beta_mean},
     {"beta_std", &LayerStats::beta_std, &LayerHistory::beta_std}}};
 
+const std::array<IcsScalar, 3> kIcsScalars = {{
+    {"ics_l2", &LayerIcs::l2, &IcsHistory::l2},
+    {"ics_cos", &LayerIcs::cos, &IcsHistory::cos},
+    {"ics_rel", &LayerIcs::rel, &IcsHistory::rel}}};
+
+const std::array<MeterScalar, 5> kMeterScalars = {{
+    {"loss_min", [](const NetworkLandscape& n) { return n.loss_min(); }, &NetworkHistory::loss_min},
+    {"loss_max", [](const NetworkLandscape& n) { return n.loss_max(); }, &NetworkHistory::loss_max},
+    {"gradpred_min", [](const NetworkLandscape& n) { return n.gradpred_min(); }, &NetworkHistory::gradpred_min},
+    {"gradpred_max", [](const NetworkLandscape& n) { return n.gradpred_max(); }, &NetworkHistory::gradpred_max},
+    {"beta_smooth", [](const NetworkLandscape& n) { return n.beta_smooth; }, &NetworkHistory::beta_smooth}}};
+
 // [SECTION] Series
 
 Series::Series(int capacity) : capacity_(std::max(4, capacity & ~1)) {
@@ -221,7 +233,10 @@ void RunHistory::reset(int networks, int hidden) {
   for (const auto& n : nets_) colors.push_back(n.color);
   nets_.clear();
   nets_.resize(networks);
-  for (auto& n : nets_) n.layers.resize(hidden);
+  for (auto& n : nets_) {
+    n.layers.resize(hidden);
+    n.ics.resize(hidden + 1);
+  }
   for (size_t i = 0; i < nets_.size(); ++i) nets_[i].color = i < colors.size() ? colors[i] : -1;
   assign_free_colors();
   last_step_ = 0;
@@ -237,6 +252,7 @@ void RunHistory::rearrange(const std::vector<int>& from, int hidden) {
       taken[f] = true;
     } else {
       next[k].layers.resize(hidden);
+      next[k].ics.resize(hidden + 1);
       next[k].color = -1;
     }
   }
@@ -300,12 +316,29 @@ void RunHistory::add_snapshot(const StepStats& s) {
   last_step_ = std::max(last_step_, s.step);
 }
 
+void RunHistory::add_landscape(const LandscapeStats& s) {
+  const double x = static_cast<double>(s.step);
+  for (size_t n = 0; n < nets_.size() && n < s.networks.size(); ++n) {
+    const NetworkLandscape& nl = s.networks[n];
+    NetworkHistory& h = nets_[n];
+    if (!nl.measured || (h.diverged_at >= 0 && s.step >= h.diverged_at)) continue;
+    for (const MeterScalar& m : kMeterScalars) (h.*m.series).add(x, m.of(nl));
+    if (h.ics.size() < nl.ics.size()) h.ics.resize(nl.ics.size());
+    for (size_t l = 0; l < nl.ics.size(); ++l)
+      for (const IcsScalar& f : kIcsScalars) (h.ics[l].*f.series).add(x, nl.ics[l].*f.stat);
+  }
+  last_step_ = std::max(last_step_, s.step);
+}
+
 void RunHistory::set_units(int net, std::vector<UnitParams> units) { nets_.at(net).units = std::move(units); }
 
 size_t RunHistory::bytes() const {
   size_t b = 0;
   for (const auto& n : nets_) {
     b += n.train_loss.bytes() + n.test_loss.bytes() + n.test_acc.bytes() + n.train_acc.bytes();
+    for (const MeterScalar& m : kMeterScalars) b += (n.*m.series).bytes();
+    for (const auto& l : n.ics)
+      for (const IcsScalar& f : kIcsScalars) b += (l.*f.series).bytes();
     for (const auto& l : n.layers) {
       for (const auto& s : l.pct) b += s.bytes();
       for (const auto& s : l.unit_pct) b += s.bytes();

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/landscape.h"
 #include "core/stats.h"
 
 namespace bnlab {
@@ -132,6 +133,26 @@ struct LayerScalar {
 };
 extern const std::array<LayerScalar, 10> kLayerScalars;
 
+// The "why BN works" meters (core/landscape.h) over training: ICS of one layer (Santurkar et al.'s
+// Definition 2.1), and the network-wide landscape quantities, each with the name files give it.
+struct IcsHistory {
+  Series l2{512}, cos{512}, rel{512};
+};
+struct IcsScalar {
+  const char* name;  // "ics_l2"
+  float LayerIcs::*stat;
+  Series IcsHistory::*series;
+};
+extern const std::array<IcsScalar, 3> kIcsScalars;
+
+struct NetworkHistory;
+struct MeterScalar {
+  const char* name;  // "loss_min"
+  float (*of)(const NetworkLandscape&);
+  Series NetworkHistory::*series;
+};
+extern const std::array<MeterScalar, 5> kMeterScalars;
+
 // Per-unit parameters of one hidden layer, as last read from the trainer (latest only).
 struct UnitParams {
   std::vector<float> gamma, beta;                 // (width); empty without normalization
@@ -143,6 +164,10 @@ struct NetworkHistory {
   Series test_loss{512}, test_acc{512};  // every evaluation
   Series train_acc{512};                 // every evaluation, on the fixed training subset
   std::vector<LayerHistory> layers;      // hidden layers
+  // The meters, every measurement (kMeterScalars), and ICS per layer: (hidden layers + 1), layer
+  // i at [i − 1], the output layer last.
+  Series loss_min{512}, loss_max{512}, gradpred_min{512}, gradpred_max{512}, beta_smooth{512};
+  std::vector<IcsHistory> ics;
   NetworkStats latest;          // the most recent healthy snapshot (current histograms)
   int64_t latest_step = -1;     // its step; −1 before the first
   int64_t diverged_at = -1;     // first step with a NaN/Inf loss; −1 while healthy
@@ -177,6 +202,8 @@ class RunHistory {
   // A snapshot at a step a network already has (a repeat, e.g. to measure a network that has
   // just joined) adds nothing to that network.
   void add_snapshot(const StepStats& s);
+  // One measurement of the meters; networks that were not measured (diverged) add nothing.
+  void add_landscape(const LandscapeStats& s);
   void set_units(int net, std::vector<UnitParams> units);
   // Clears a network's divergence mark: it was given new settings and trains again.
   void revive(int net) { nets_.at(net).diverged_at = -1; }

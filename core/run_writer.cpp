@@ -44,10 +44,11 @@ RunWriter::RunWriter(const std::string& dir, const RunConfig& cfg) : dir_(dir) {
   for (const LayerScalar& f : kLayerScalars) layers_header += std::string(",") + f.name;
   layers_ = open("layers.csv", layers_header);
   hist_ = open("histograms.csv", "step,network,layer,tap,lo,hi,underflow,overflow,counts");
+  if (cfg.landscape.every > 0) landscape_ = open("landscape.csv", "step,network,layer,quantity,value");
 }
 
 RunWriter::~RunWriter() {
-  for (FILE* f : {metrics_, losses_, layers_, hist_})
+  for (FILE* f : {metrics_, losses_, layers_, hist_, landscape_})
     if (f) std::fclose(f);
 }
 
@@ -119,6 +120,28 @@ void RunWriter::write_speedups(const std::vector<PairSpeedup>& pairs) {
   const bool ok = !std::ferror(f);
   if (std::fclose(f) != 0 || !ok)
     throw std::runtime_error((fs::path(dir_) / "speedup.csv").string() + ": cannot write: " + std::strerror(errno));
+}
+
+void RunWriter::write_landscape(const LandscapeStats& s) {
+  if (!landscape_) return;
+  const long long step = static_cast<long long>(s.step);
+  for (size_t n = 0; n < s.networks.size(); ++n) {
+    const NetworkLandscape& nl = s.networks[n];
+    if (!nl.measured) continue;  // diverged: nothing to measure
+    const char* name = names_[n].c_str();
+    for (const auto& [quantity, value] : network_quantities(nl, s.multipliers)) {
+      std::fprintf(landscape_, "%lld,%s,,%s", step, name, quantity.c_str());
+      put(landscape_, value);
+      std::fputc('\n', landscape_);
+    }
+    for (size_t l = 0; l < nl.ics.size(); ++l)
+      for (const auto& [quantity, value] : layer_quantities(nl.ics[l])) {
+        std::fprintf(landscape_, "%lld,%s,%zu,%s", step, name, l + 1, quantity.c_str());
+        put(landscape_, value);
+        std::fputc('\n', landscape_);
+      }
+  }
+  std::fflush(landscape_);
 }
 
 }  // namespace bnlab

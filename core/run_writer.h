@@ -14,6 +14,9 @@
 //   speedup.csv      reference,network,target_acc,reference_step,step,factor — at the end, for
 //                    every ordered pair of networks (core/speedup.h; step and factor empty when
 //                    the network did not reach the reference's final accuracy)
+//   landscape.csv    step,network,layer,quantity,value — the meters of core/landscape.h, long
+//                    format, one value per row; layer 1, 2, … (the output layer last) for ics_*,
+//                    empty for the network-wide quantities; only when landscape.every > 0
 //
 // Rows are flushed as they are written, so an interrupted run keeps everything up to its stop.
 #pragma once
@@ -24,6 +27,7 @@
 
 #include "core/config.h"
 #include "core/speedup.h"
+#include "core/landscape.h"
 #include "core/stats.h"
 
 namespace bnlab {
@@ -43,6 +47,8 @@ class RunWriter {
                       const std::vector<float>& train_loss_mean);
   // speedup.csv from every snapshot of the run; throws std::runtime_error when it cannot be written.
   void write_speedups(const std::vector<PairSpeedup>& pairs);
+  // One measurement of the meters: rows of landscape.csv.
+  void write_landscape(const LandscapeStats& s);
 
  private:
   FILE* open(const std::string& name, const std::string& header);
@@ -52,6 +58,7 @@ class RunWriter {
   FILE* losses_ = nullptr;
   FILE* layers_ = nullptr;
   FILE* hist_ = nullptr;
+  FILE* landscape_ = nullptr;  // open when landscape.every > 0
 };
 
 }  // namespace bnlab

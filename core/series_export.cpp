@@ -100,6 +100,9 @@ std::string series_csv(const RunConfig& cfg, const RunHistory& h) {
     w.series(net, "", "test_loss", nh.test_loss);
     w.series(net, "", "test_acc", nh.test_acc);
     w.series(net, "", "train_acc", nh.train_acc);
+    for (const MeterScalar& m : kMeterScalars) w.series(net, "", m.name, nh.*m.series);
+    for (size_t l = 0; l < nh.ics.size(); ++l)
+      for (const IcsScalar& f : kIcsScalars) w.series(net, std::to_string(l + 1), f.name, nh.ics[l].*f.series);
     if (nh.diverged_at >= 0) {
       const std::string at = std::to_string(nh.diverged_at);
       w.row(net, "", "diverged_at", "", at, at, "", "", "");
@@ -195,14 +198,22 @@ nlohmann::json series_json(const RunConfig& cfg, const RunHistory& h) {
       layers.push_back({{"layer", l + 1}, {"series", series}, {"histograms", hists}, {"histogram_tracks", tracks},
                         {"units", units}});
     }
+    nlohmann::json own = {{"train_loss", series_columns(nh.train_loss)},
+                          {"test_loss", series_columns(nh.test_loss)},
+                          {"test_acc", series_columns(nh.test_acc)},
+                          {"train_acc", series_columns(nh.train_acc)}};
+    for (const MeterScalar& m : kMeterScalars) own[m.name] = series_columns(nh.*m.series);
+    nlohmann::json ics = nlohmann::json::array();
+    for (size_t l = 0; l < nh.ics.size(); ++l) {
+      nlohmann::json series = nlohmann::json::object();
+      for (const IcsScalar& f : kIcsScalars) series[f.name] = series_columns(nh.ics[l].*f.series);
+      ics.push_back({{"layer", l + 1}, {"series", series}});
+    }
     nets.push_back({{"name", network_name(cfg, n)},
                     {"diverged_at", nh.diverged_at >= 0 ? nlohmann::json(nh.diverged_at) : nlohmann::json(nullptr)},
-                    {"series",
-                     {{"train_loss", series_columns(nh.train_loss)},
-                      {"test_loss", series_columns(nh.test_loss)},
-                      {"test_acc", series_columns(nh.test_acc)},
-                      {"train_acc", series_columns(nh.train_acc)}}},
-                    {"layers", layers}});
+                    {"series", own},
+                    {"layers", layers},
+                    {"ics", ics}});
   }
   return {{"format", "bnlab-data"}, {"version", 1}, {"step", h.last_step()}, {"config", to_json(cfg)}, {"networks", nets}};
 }

@@ -10,7 +10,8 @@
 // One header line, then one row per value:
 //   network,layer,series,index,step,value,lo,hi,samples
 //   network  the network's name (config)
-//   layer    hidden layer 1, 2, ... as the views number them; empty for a network's own series
+//   layer    hidden layer 1, 2, ... as the views number them; empty for a network's own series;
+//            for ics_* 1 … hidden + 1, the last being the output layer
 //   series   train_loss, test_loss, test_acc, train_acc, diverged_at      (per network)
 //            p2 p15 p50 p85 p98   percentiles of the layer's nonlinearity input, all units
 //            unit_p2 ... unit_p98 the same for the typical unit (stats.typical_unit; Figure 1b/c)
@@ -19,6 +20,9 @@
 //            hist.<tap>        the latest histogram of tap pre_norm, nonlin_in or output
 //            hist_track.<tap>  the histogram over training (the Over time heatmap)
 //            gamma beta running_mean running_var                 (per unit, latest)
+//            loss_min loss_max gradpred_min gradpred_max beta_smooth  (per network, the "why BN
+//                              works" meters of core/landscape.h, every measurement)
+//            ics_l2 ics_cos ics_rel  (per layer incl. the output layer: Santurkar et al.'s ICS)
 //   index    histogram bin or unit number (from 0); empty for series over training
 //   step     over training: the training step — for a decimated bucket the MEAN step of the
 //            samples it merges; hist.*, units: the step of the latest snapshot;
@@ -35,12 +39,14 @@
 // {"format": "bnlab-data", "version": 1, "step": S, "config": {...},
 //  "networks": [{"name", "diverged_at" (or null),
 //                "series": {"train_loss": {"step": [...], "value": [...], "lo": [...], "hi": [...],
-//                                          "samples": [...]}, "test_loss": ..., "test_acc": ..., "train_acc": ...},
+//                                          "samples": [...]}, "test_loss": ..., "test_acc": ..., "train_acc": ...,
+//                           "loss_min": ..., "loss_max", "gradpred_min", "gradpred_max", "beta_smooth"},
 //                "layers": [{"layer": 1, "series": {"p2": ..., "mean": ..., ...},
 //                            "histograms": {"<tap>": {"step", "lo", "hi", "shares": [bins]}},
 //                            "histogram_tracks": {"<tap>": {"lo", "hi", "step": [columns],
 //                                                 "samples": [columns], "shares": [[bins] per column]}},
-//                            "units": {"step", "gamma": [...], "beta", "running_mean", "running_var"}}]}]}
+//                            "units": {"step", "gamma": [...], "beta", "running_mean", "running_var"}}],
+//                "ics": [{"layer": 1, "series": {"ics_l2": ..., "ics_cos", "ics_rel"}}, ...]}]}
 // with the same meanings as the CSV columns; NaN is null; lo/hi of a series are its buckets' min/max
 // (equal to value where samples is 1).
 #pragma once

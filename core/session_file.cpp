@@ -88,11 +88,19 @@ json write_history(const RunHistory& h) {
       for (const auto& [name, member] : kUnitSeries) j[name] = floats(u.*member);
       units.push_back(j);
     }
+    json meters = json::object();
+    for (const MeterScalar& m : kMeterScalars) meters[m.name] = write_series(n.*m.series);
+    meters["ics"] = json::array();
+    for (const IcsHistory& l : n.ics) {
+      json j = json::object();
+      for (const IcsScalar& f : kIcsScalars) j[f.name] = write_series(l.*f.series);
+      meters["ics"].push_back(j);
+    }
     nets.push_back({{"train_loss", write_series(n.train_loss)}, {"test_loss", write_series(n.test_loss)},
                     {"test_acc", write_series(n.test_acc)}, {"train_acc", write_series(n.train_acc)},
                     {"latest", write_stats(n.latest)},
                     {"latest_step", n.latest_step}, {"diverged_at", n.diverged_at}, {"color", n.color}, {"units", units},
-                    {"layers", layers}});
+                    {"layers", layers}, {"meters", meters}});
   }
   return {{"last_step", h.last_step()}, {"networks", nets}};
 }
@@ -282,6 +290,20 @@ RunHistory read_history(const json& j, const RunConfig& cfg) {
       const json& hist = array_at(layers[l], "hist", wl);
       if (hist.size() != kTapCount) bad(wl + ".hist", "expected " + std::to_string(kTapCount) + " tracks");
       for (int t = 0; t < kTapCount; ++t) read_track(hist[t], wl + ".hist[" + std::to_string(t) + "]", &lh.hist[t]);
+    }
+    // The meters (core/landscape.h); sessions saved before they existed have none.
+    h.ics.resize(hidden + 1);
+    if (jn.contains("meters")) {
+      const std::string wm = w + ".meters";
+      const json& meters = jn["meters"];
+      for (const MeterScalar& m : kMeterScalars) read_series(at(meters, m.name, wm), wm + "." + m.name, &(h.*m.series));
+      const json& ics = array_at(meters, "ics", wm);
+      if (ics.size() != hidden + 1)
+        bad(wm + ".ics", std::to_string(ics.size()) + " layers, the network has " + std::to_string(hidden + 1));
+      for (size_t l = 0; l < ics.size(); ++l) {
+        const std::string wl = wm + ".ics[" + std::to_string(l) + "]";
+        for (const IcsScalar& f : kIcsScalars) read_series(at(ics[l], f.name, wl), wl + "." + f.name, &(h.ics[l].*f.series));
+      }
     }
     const json& units = array_at(jn, "units", w);
     if (units.size() > hidden) bad(w + ".units", "more layers of units than hidden layers");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/landscape.h"
 #include "core/network.h"
 #include "core/stats.h"
 
@@ -45,6 +46,12 @@ class Trainer {
   // The oldest requested snapshot that is ready; with wait = true blocks until there is one
   // (returns nothing only when none was requested).
   virtual std::optional<StepStats> poll_snapshot(bool wait) = 0;
+
+  // The "why BN works" meters (core/landscape.h): measured inside train() before the update of
+  // every step t with t % every == 0, on that update's mini-batch; every = 0 turns them off.
+  // take_landscape returns the measurements not yet taken, oldest first.
+  virtual void set_landscape_every(int64_t every) = 0;
+  virtual std::vector<LandscapeStats> take_landscape() = 0;
 
   virtual NetworkParams params(int net) const = 0;
   virtual void set_params(int net, const NetworkParams& p) = 0;

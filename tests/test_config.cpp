@@ -72,6 +72,8 @@ TEST(ConfigDefaults, EmptyDocumentResolvesToTheDocumentedDefaults) {
   EXPECT_EQ(c.eval_stats, EvalStats::Running);
   EXPECT_EQ(c.stats.probe_size, default_config_json()["stats"]["probe_size"].get<int>());
   EXPECT_GE(c.stats.bins, 64);
+  EXPECT_EQ(c.landscape.every, 100);
+  EXPECT_EQ(c.landscape.multipliers, (std::vector<double>{0.25, 0.5, 1, 2, 4}));
   ASSERT_EQ(c.networks.size(), 1u);
   const NetworkConfig& n = c.networks[0];
   EXPECT_EQ(n.name, "net");
@@ -286,6 +288,15 @@ TEST(ConfigReject, OtherRanges) {
   EXPECT_HAS(error_of(twins(), {"networks.0.model.norm=batch,none,none"}), "networks.0.model.norm");
   EXPECT_HAS(error_of(twins(), {"networks.0.name=a/b"}), "a/b");
   EXPECT_HAS(error_of(twins(), {"data.kind=idx"}), "data.train_images");
+  EXPECT_HAS(error_of(twins(), {"landscape.every=-1"}), "landscape.every=-1");
+  EXPECT_HAS(error_of(twins(), {"landscape.every=0.5"}), "landscape.every");
+  EXPECT_HAS(error_of(twins(), {"landscape.multipliers=[]"}), "landscape.multipliers=[]");
+  EXPECT_HAS(error_of(twins(), {"landscape.multipliers=1,0"}), "landscape.multipliers=0");
+  EXPECT_HAS(error_of(twins(), {"landscape.multipliers=1,-2"}), "landscape.multipliers=-2");
+  EXPECT_HAS(error_of(twins(), {"landscape.multipliers=1,1e9"}), "(0, 100]");
+  EXPECT_HAS(error_of(twins(), {"landscape.multipliers=2,1,2"}), "appears twice");
+  EXPECT_HAS(error_of(twins(), {"landscape.multipliers=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17"}), "1 … 16");
+  EXPECT_HAS(error_of(twins(), {"landscape.multipliers=a,b"}), "landscape.multipliers");
 }
 
 TEST(ConfigReject, NegativeSeedIsRejectedNotWrapped) {
@@ -357,7 +368,8 @@ TEST(ConfigRoundTrip, ToJsonThenResolveIsIdentity) {
   expect_round_trip(resolve_with(twins(), {"networks.1.optim.lr=2", "networks.0.model.hidden=7,5",
                                            "networks.0.model.norm=layer,none", "bn.affine=frozen", "bn.gamma=1.5",
                                            "bn.beta=-0.25", "optim.lr=0.1", "optim.momentum=0.9", "seed=123456789",
-                                           "data.noise=0.07", "eval_stats=batch", "stats.typical_unit=3"}));
+                                           "data.noise=0.07", "eval_stats=batch", "stats.typical_unit=3",
+                                           "landscape.every=0", "landscape.multipliers=0.5,3"}));
 }
 
 TEST(ConfigPresets, EveryPresetResolvesAndRoundTrips) {

@@ -248,6 +248,53 @@ TEST(GpuParity, NoisyBatchNormDrawsTheSameNoise) {
             << "network " << n << " layer " << l << " percentile " << kPercentiles[k];
 }
 
+// The meters (core/landscape.h): the GPU engine reads back each network's parameters and
+// momentum buffers and measures on the CPU, so the two backends differ only by their parameters'
+// float rounding after t steps. Tolerances: 1e-3 relative on losses, gradient predictiveness and
+// β-smoothness; ICS, a difference of two close gradients, 2e-2 relative to ‖G‖ (its own scale).
+TEST(GpuParity, LandscapeMetersAgreeWithTheCpuReference) {
+  REQUIRE_GL();
+  const RunConfig cfg = quad_config("sigmoid", {"landscape.every=10", "networks.1.bn.noise_mean=0.5",
+                                                "networks.1.bn.noise_std=0.5"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto gpu = make_gpu_trainer(cfg, data);
+  auto cpu = make_cpu_trainer(cfg, data);
+  for (int chunk : {3, 18, 4}) {
+    gpu->train(chunk);
+    cpu->train(chunk);
+  }
+  const std::vector<LandscapeStats> g = gpu->take_landscape(), c = cpu->take_landscape();
+  ASSERT_EQ(g.size(), 3u);
+  ASSERT_EQ(c.size(), 3u);
+  for (size_t k = 0; k < g.size(); ++k) {
+    EXPECT_EQ(g[k].step, c[k].step);
+    for (size_t n = 0; n < cfg.networks.size(); ++n) {
+      const NetworkLandscape &gn = g[k].networks[n], &cn = c[k].networks[n];
+      ASSERT_TRUE(gn.measured && cn.measured);
+      const std::string where = "step " + std::to_string(c[k].step) + " network " + cfg.networks[n].name;
+      for (size_t j = 0; j < cn.loss_at.size(); ++j) {
+        EXPECT_NEAR(gn.loss_at[j], cn.loss_at[j], 1e-3 * cn.loss_at[j]) << where;
+        EXPECT_NEAR(gn.gradpred[j], cn.gradpred[j], 1e-3 * cn.gradpred[j]) << where;
+      }
+      EXPECT_NEAR(gn.beta_smooth, cn.beta_smooth, 1e-3 * cn.beta_smooth) << where;
+      for (size_t l = 1; l < cn.ics.size(); ++l) {
+        const float scale = cn.ics[l].l2 / cn.ics[l].rel;  // ‖G‖
+        EXPECT_NEAR(gn.ics[l].l2, cn.ics[l].l2, 2e-2 * scale) << where << " layer " << l + 1;
+        EXPECT_NEAR(gn.ics[l].rel, cn.ics[l].rel, 2e-2) << where << " layer " << l + 1;
+        EXPECT_NEAR(gn.ics[l].cos, cn.ics[l].cos, 1e-3) << where << " layer " << l + 1;
+      }
+    }
+  }
+  // Measuring changes nothing on the GPU either: the same chunks with the meters off.
+  RunConfig off_cfg = cfg;
+  off_cfg.landscape.every = 0;
+  auto off = make_gpu_trainer(off_cfg, data);
+  for (int chunk : {3, 18, 4}) off->train(chunk);
+  const std::vector<float> on_losses = gpu->take_losses(), off_losses = off->take_losses();
+  ASSERT_EQ(on_losses.size(), off_losses.size());
+  EXPECT_EQ(0, std::memcmp(on_losses.data(), off_losses.data(), on_losses.size() * sizeof(float)));
+}
+
 // [SECTION] Snapshots
 
 TEST(GpuSnapshot, MatchesTheCpuStatisticsOfTheSameProbe) {

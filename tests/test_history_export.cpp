@@ -111,6 +111,12 @@ TEST(HistoryExport, CsvHoldsEverySeriesAsTheHistoryDoes) {
   expect_rows_match(rows_of(rows, "bn", "1", "unit_p15"), bn.layers[0].unit_pct[1], "bn layer 1 unit_p15");
   expect_rows_match(rows_of(rows, "plain", "2", "update_ratio"), h.networks()[0].layers[1].update_ratio, "update_ratio");
   expect_rows_match(rows_of(rows, "bn", "1", "gamma_std"), bn.layers[0].gamma_std, "gamma_std");
+  // The meters: network-wide, and ICS for the hidden layers and the output layer (layer 3).
+  ASSERT_FALSE(bn.beta_smooth.empty());
+  expect_rows_match(rows_of(rows, "bn", "", "beta_smooth"), bn.beta_smooth, "bn beta_smooth");
+  expect_rows_match(rows_of(rows, "plain", "", "gradpred_max"), h.networks()[0].gradpred_max, "plain gradpred_max");
+  expect_rows_match(rows_of(rows, "bn", "3", "ics_l2"), bn.ics[2].l2, "bn output layer ics_l2");
+  expect_rows_match(rows_of(rows, "plain", "2", "ics_cos"), h.networks()[0].ics[1].cos, "plain layer 2 ics_cos");
   // Every series of every layer is there, for both networks.
   for (const char* name : {"p2", "p50", "p98", "unit_p98", "mean", "std", "saturation", "grad_norm", "weight_norm",
                            "update_ratio", "gamma_mean", "gamma_std", "beta_mean", "beta_std"})
@@ -167,6 +173,10 @@ TEST(HistoryExport, JsonHoldsTheSameSeries) {
   const nlohmann::json& loss = j["networks"][0]["series"]["train_loss"];
   EXPECT_EQ(loss["value"].size(), static_cast<size_t>(h.networks()[0].train_loss.size()));
   EXPECT_EQ(j["networks"][1]["layers"][0]["units"]["gamma"].size(), 12u);
+  EXPECT_EQ(j["networks"][1]["series"]["loss_max"]["value"].size(), static_cast<size_t>(h.networks()[1].loss_max.size()));
+  ASSERT_EQ(j["networks"][1]["ics"].size(), 3u);
+  EXPECT_EQ(j["networks"][1]["ics"][2]["layer"], 3);
+  EXPECT_EQ(j["networks"][1]["ics"][2]["series"]["ics_rel"]["value"].size(), static_cast<size_t>(h.networks()[1].ics[2].rel.size()));
   EXPECT_EQ(j["networks"][1]["layers"][0]["histograms"]["output"]["shares"].size(), 8u);
   // Shortest decimals: 0.1f is written 0.1, not 0.100000001490116.
   EXPECT_EQ(json_float(0.1f).dump(), "0.1");

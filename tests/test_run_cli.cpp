@@ -144,7 +144,7 @@ TEST_F(RunCli, TinyRunWritesConfigMetricsLossesLayersAndHistograms) {
   const Result r = bnlab(std::string(kTiny) + " --out '" + out + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_FALSE(r.signaled);
-  for (const char* f : {"config.json", "metrics.csv", "train_loss.csv", "layers.csv", "histograms.csv"})
+  for (const char* f : {"config.json", "metrics.csv", "train_loss.csv", "layers.csv", "histograms.csv", "landscape.csv"})
     ASSERT_TRUE(fs::exists(out + "/" + f)) << f;
 
   // config.json: the fully resolved run.
@@ -267,6 +267,38 @@ TEST_F(RunCli, TinyRunWritesConfigMetricsLossesLayersAndHistograms) {
   }
   const std::set<std::string> taps = {hist.rows[0].at("tap"), hist.rows[1].at("tap"), hist.rows[2].at("tap")};
   EXPECT_EQ(taps, (std::set<std::string>{"pre_norm", "nonlin_in", "output"}));
+}
+
+// landscape.csv: the meters every landscape.every steps, long format; config.json records them.
+TEST_F(RunCli, LandscapeCsvHoldsEveryMeterEveryMeasuredStep) {
+  const std::string out = path("meters");
+  const Result r = bnlab(std::string(kTiny) + " --set landscape.every=40 --set landscape.multipliers=0.5,2 --out '" + out + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json cfg = json::parse(slurp(out + "/config.json"));
+  EXPECT_EQ(cfg["landscape"]["every"], 40);
+  EXPECT_EQ(cfg["landscape"]["multipliers"], json::array({0.5, 2}));
+  const Csv c = read_csv(out + "/landscape.csv");
+  EXPECT_EQ(c.header, (std::vector<std::string>{"step", "network", "layer", "quantity", "value"}));
+  // Steps 0, 40, …, 160 (step 200 has no update after it), 2 networks, each 5 + 2 network-wide
+  // rows and 3 layers (2 hidden + output) × 3 ICS rows.
+  ASSERT_EQ(c.rows.size(), 5u * 2 * (7 + 9));
+  std::map<std::string, int> per_quantity;
+  for (const auto& row : c.rows) {
+    ++per_quantity[row.at("quantity")];
+    EXPECT_EQ(std::stoll(row.at("step")) % 40, 0);
+    EXPECT_FALSE(row.at("value").empty()) << row.at("quantity");
+    const bool layered = row.at("quantity").rfind("ics_", 0) == 0;
+    EXPECT_EQ(row.at("layer").empty(), !layered);
+  }
+  for (const char* q : {"loss_min", "loss_max", "gradpred_min", "gradpred_max", "beta_smooth", "loss_at_0.5", "loss_at_2"})
+    EXPECT_EQ(per_quantity[q], 10) << q;
+  for (const char* q : {"ics_l2", "ics_cos", "ics_rel"}) EXPECT_EQ(per_quantity[q], 30) << q;
+
+  // Off: no file, and the other files as before.
+  const std::string off = path("meters-off");
+  ASSERT_EQ(bnlab(std::string(kTiny) + " --set landscape.every=0 --out '" + off + "'").code, 0);
+  EXPECT_FALSE(fs::exists(off + "/landscape.csv"));
+  EXPECT_EQ(slurp(off + "/train_loss.csv"), slurp(out + "/train_loss.csv"));
 }
 
 TEST_F(RunCli, EvalStepsOffTheLogGridAndTheLastStepAreLogged) {

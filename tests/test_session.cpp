@@ -183,6 +183,35 @@ TEST(LabSession, LiveChangesAndResetFlags) {
   EXPECT_EQ(lab.state()->active.networks[0].optim.lr, 0.05);
 }
 
+// The meters' frequency is a live control: no reset, the history takes every measurement.
+TEST(LabSession, MeterFrequencyChangesLive) {
+  LabSession lab(spiral_twins({"landscape.every=100"}), /*playing=*/false);
+  lab.step(50);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->history.networks()[1].beta_smooth.size(), 1);  // step 0
+  RunConfig d = lab.desired();
+  d.landscape.every = 10;
+  lab.configure(d);
+  lab.step(50);
+  lab.wait_idle();
+  auto s = lab.state();
+  EXPECT_TRUE(s->needs_reset.empty());
+  EXPECT_EQ(s->active.landscape.every, 10);
+  const NetworkHistory& bn = s->history.networks()[1];
+  ASSERT_EQ(bn.beta_smooth.size(), 6);  // steps 0, 50, 60, 70, 80, 90
+  EXPECT_EQ(bn.beta_smooth.x()[1], 50.0);
+  EXPECT_EQ(bn.ics[2].l2.size(), 6);
+  d.landscape.every = 0;
+  lab.configure(d);
+  lab.step(50);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->history.networks()[1].beta_smooth.size(), 6);
+  d.landscape.multipliers = {1, 2};
+  lab.configure(d);
+  lab.wait_idle();
+  EXPECT_FALSE(lab.state()->needs_reset.empty());
+}
+
 TEST(LabSession, AffineSliderSetsOneLayer) {
   LabSession lab(spiral_twins(), false);
   lab.set_affine(1, 0, false, 2.5f);

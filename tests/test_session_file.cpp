@@ -89,6 +89,10 @@ void expect_same_history(const RunHistory& a, const RunHistory& b) {
     expect_same_series(x.train_loss, y.train_loss, net + " train_loss");
     expect_same_series(x.test_loss, y.test_loss, net + " test_loss");
     expect_same_series(x.test_acc, y.test_acc, net + " test_acc");
+    for (const MeterScalar& m : kMeterScalars) expect_same_series(x.*m.series, y.*m.series, net + " " + m.name);
+    ASSERT_EQ(x.ics.size(), y.ics.size());
+    for (size_t l = 0; l < x.ics.size(); ++l)
+      for (const IcsScalar& f : kIcsScalars) expect_same_series(x.ics[l].*f.series, y.ics[l].*f.series, net + " " + f.name);
     EXPECT_EQ(x.latest_step, y.latest_step);
     EXPECT_EQ(x.diverged_at, y.diverged_at);
     EXPECT_EQ(x.color, y.color);
@@ -145,6 +149,8 @@ TEST(SessionFile, RoundTripKeepsEverything) {
   ASSERT_EQ(a.step, 2300);
   ASSERT_EQ(a.history.networks()[1].layers[0].pct[2].stride(), 2);
   ASSERT_EQ(a.history.networks()[1].train_loss.stride(), 1);
+  ASSERT_EQ(a.history.networks()[1].beta_smooth.size(), 23) << "the meters, every 100 steps, are in the session";
+  ASSERT_EQ(a.history.networks()[1].ics.size(), 3u);
   TempDir dir;
   const std::string path = dir.file("run.bnlab.json");
   save_session(path, a);

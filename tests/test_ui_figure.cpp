@@ -48,13 +48,15 @@ std::string slurp(const fs::path& p) {
 // A short run of a preset on the CPU, as `bnlab figure` trains it.
 FigureRun short_run(const std::string& preset, int64_t steps) {
   FigureRun run;
-  run.cfg = build_config(preset, "", {"backend=cpu", "steps=" + std::to_string(steps), "log_every=50", "eval_every=100"});
+  run.cfg = build_config(preset, "", {"backend=cpu", "steps=" + std::to_string(steps), "log_every=50", "eval_every=100",
+                                      "landscape.every=25"});
   const DataSplit data = load_data(run.cfg.data, run.cfg.seed);
   std::string why;
   std::unique_ptr<Trainer> trainer = make_trainer(run.cfg, data, &why);
   RunSummary s = run_training(*trainer, run.cfg, {});
   run.snapshots = std::move(s.snapshots);
   run.losses = std::move(s.losses);
+  run.landscape = std::move(s.landscape);
   run.data = "test data";
   return run;
 }
@@ -105,6 +107,36 @@ TEST(Figure, EveryKindBuildsPanelsWithData) {
   const Figure h = build_figure("histograms", spiral_run(), {});
   EXPECT_EQ(h.panels.size(), 2u * 2u);  // 2 hidden layers × 2 networks
   EXPECT_EQ(h.panels[0].shades.size(), 2u) << "spiral-twins is tanh: shaded beyond ±2.1 on both sides";
+}
+
+// ics and landscape plot the meters of the run (core/landscape.h) exactly, every measurement.
+TEST(Figure, IcsAndLandscapePlotTheMetersOfEveryMeasurement) {
+  const FigureRun& r = spiral_run();  // 2 hidden layers: ICS of layer 2 and the output layer
+  ASSERT_EQ(r.landscape.size(), 12u);  // steps 0, 25, …, 275
+  const Figure ics = build_figure("ics", r, {});
+  ASSERT_EQ(ics.panels.size(), 4u);
+  EXPECT_EQ(ics.panels[0].title, "(a) ‖G − G′‖, layer 2");
+  EXPECT_EQ(ics.panels[3].title, "(d) cos(G, G′), output layer");
+  const FigureSeries& l2 = ics.panels[1].series[1];  // output layer, second network
+  EXPECT_EQ(l2.network, "bn");
+  ASSERT_EQ(l2.y.size(), 12u);
+  EXPECT_EQ(l2.x[3], 75.0);
+  EXPECT_EQ(l2.y[3], r.landscape[3].networks[1].ics[2].l2);
+  const Figure land = build_figure("landscape", r, {});
+  ASSERT_EQ(land.panels.size(), 3u);
+  const std::string csv = figure_csv(land);
+  EXPECT_TRUE(Contains(csv, "landscape,a,baseline,loss_min,0,"));
+  EXPECT_TRUE(Contains(csv, "landscape,b,bn,gradpred_max,275,"));
+  EXPECT_TRUE(Contains(csv, "landscape,c,bn,beta_smooth,25,"));
+  for (const auto& p : land.panels)
+    for (const auto& s : p.series) {
+      if (s.kind != FigureSeries::Band) continue;
+      for (size_t i = 0; i < s.y.size(); ++i) EXPECT_LE(s.y[i], s.hi[i]) << p.title;
+    }
+
+  FigureRun off = r;
+  off.landscape.clear();
+  EXPECT_TRUE(Contains(error_of([&] { build_figure("landscape", off, {}); }), "landscape.every"));
 }
 
 TEST(Figure, PaperFig1PanelsShareTheirYRange) {

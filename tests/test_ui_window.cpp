@@ -76,7 +76,7 @@ TEST(UiWindow, TabOptionOpensEachTab) {
     const char* word;
     size_t plots;
   } kTabs[] = {{"percentiles", "layer", 6}, {"histograms", "layer", 9}, {"over-time", "layer", 6},
-               {"health", "layer", 9},      {"affine", "layer", 12}};
+               {"health", "layer", 9},      {"affine", "layer", 12},  {"why-bn", "", 9}};
   for (const auto& t : kTabs) {
     const std::string png = (dir / (std::string(t.tab) + ".png")).string(), rects = (dir / "plots.json").string();
     // 150 frames: the default lesson loads the full MNIST (60,000 digits, about a second on a busy

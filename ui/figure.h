@@ -19,6 +19,7 @@
 #include <imgui.h>
 
 #include "core/config.h"
+#include "core/landscape.h"
 #include "core/stats.h"
 #include "ui/offscreen.h"
 #include "ui/plot.h"
@@ -84,6 +85,7 @@ struct FigureRun {
   RunConfig cfg;
   std::vector<StepStats> snapshots;  // every logged step, in order
   std::vector<float> losses;         // (steps, networks): every step's mini-batch loss
+  std::vector<LandscapeStats> landscape;  // the meters' measurements (core/landscape.h), in order
   std::string data;                  // the data in a few words, for captions ("MNIST, 8000 train / …")
 };
 

@@ -5,6 +5,7 @@
 // [SECTION] overview and lr-sweep
 // [SECTION] saturation
 // [SECTION] histograms
+// [SECTION] ics and landscape (Santurkar et al. 2018)
 // [SECTION] Dispatch
 
 #include <algorithm>
@@ -432,6 +433,134 @@ Figure histograms(const FigureRun& r, const FigureOptions& opt, const std::strin
   return f;
 }
 
+// [SECTION] ics and landscape (Santurkar et al. 2018)
+
+// One meter of network `net` at every measurement, as a line; `value` returns NaN where it has
+// nothing (a diverged network).
+template <typename Value>
+FigureSeries meter_series(const FigureRun& r, int net, const std::string& name, const std::string& label, ImU32 color,
+                          Value value) {
+  FigureSeries s;
+  s.network = r.cfg.networks[net].name;
+  s.name = name;
+  s.label = label;
+  s.color = color;
+  for (const LandscapeStats& m : r.landscape) {
+    const NetworkLandscape& n = m.networks[net];
+    if (!n.measured) continue;
+    s.x.push_back(static_cast<double>(m.step));
+    s.y.push_back(value(n));
+  }
+  return s;
+}
+
+std::string meter_text(const FigureRun& r) {
+  char buf[160];
+  std::string grid;
+  for (double m : r.cfg.landscape.multipliers) {
+    std::snprintf(buf, sizeof buf, "%s%g", grid.empty() ? "" : ", ", m);
+    grid += buf;
+  }
+  std::snprintf(buf, sizeof buf, "measured every %lld steps on the mini-batch of the next update; step sizes {%s} × lr",
+                static_cast<long long>(r.cfg.landscape.every), grid.c_str());
+  return buf;
+}
+
+void require_meters(const FigureRun& r, const std::string& kind) {
+  if (r.landscape.empty())
+    throw ConfigError("figure kind " + kind + " draws the meters, and this run measured none (landscape.every=" +
+                      std::to_string(r.cfg.landscape.every) + "; use --set landscape.every=100)");
+}
+
+// After Santurkar et al.'s Figure 5: per layer, how much the gradient of W_i changes when the
+// layers before it take this step's update — as ‖G − G′‖ (top row) and cos(G, G′) (bottom row).
+Figure ics(const FigureRun& r, const std::string& data) {
+  require_meters(r, "ics");
+  const int nets = static_cast<int>(r.cfg.networks.size());
+  size_t layers = 0;
+  for (const auto& m : r.landscape)
+    for (const auto& n : m.networks) layers = std::max(layers, n.ics.size());
+  Figure f;
+  f.kind = "ics";
+  f.columns = std::max(1, static_cast<int>(layers) - 1);
+  for (int row = 0; row < 2; ++row)
+    for (size_t l = 1; l < layers; ++l) {  // layer 1 has no layer before it: G′ = G
+      FigurePanel p;
+      const std::string layer = l + 1 == layers ? "output layer" : "layer " + std::to_string(l + 1);
+      p.title = (row == 0 ? "‖G − G′‖, " : "cos(G, G′), ") + layer;
+      p.x_label = "training step";
+      p.y_label = row == 0 ? "ℓ2 difference (log scale)" : "cosine";
+      p.y_log = row == 0;
+      p.legend = row == 0 ? plot::Legend::TopRight : plot::Legend::BottomRight;
+      for (int n = 0; n < nets; ++n)
+        p.series.push_back(meter_series(r, n, (row == 0 ? "ics_l2_layer" : "ics_cos_layer") + std::to_string(l + 1),
+                                        r.cfg.networks[n].name, color_of(n), [l, row](const NetworkLandscape& x) {
+                                          return l < x.ics.size() ? (row == 0 ? x.ics[l].l2 : x.ics[l].cos) : kNaN;
+                                        }));
+      f.panels.push_back(std::move(p));
+    }
+  letter(&f);
+  f.caption = "Internal covariate shift as Santurkar et al. 2018 define it (Definition 2.1): G is the gradient of layer i's "
+              "weights, G′ the same gradient after the layers before i took this step's update (the network's own, "
+              "momentum included), same mini-batch. Larger ‖G − G′‖ and smaller cosine mean more shift. " +
+              meter_text(r) + "; " + run_text(r, data) + ".";
+  return f;
+}
+
+// A band between two meters, with its edges as lines (the CSV lists the edges).
+void add_meter_band(const FigureRun& r, int net, const std::string& what, float (NetworkLandscape::*lo)() const,
+                    float (NetworkLandscape::*hi)() const, FigurePanel* p) {
+  const std::string& name = r.cfg.networks[net].name;
+  FigureSeries low = meter_series(r, net, what + "_min", "##" + what + "_min", color_of(net),
+                                  [lo](const NetworkLandscape& n) { return (n.*lo)(); });
+  FigureSeries high = meter_series(r, net, what + "_max", name, color_of(net),
+                                   [hi](const NetworkLandscape& n) { return (n.*hi)(); });
+  FigureSeries band = low;
+  band.kind = FigureSeries::Band;
+  band.name = what + "_band";
+  band.label = "##" + what + "_band";
+  band.color = color_of(net, 0.25f);
+  band.hi = high.y;
+  band.csv = false;
+  low.width = high.width = 0.8f;
+  p->series.insert(p->series.begin(), std::move(band));
+  p->series.push_back(std::move(low));
+  p->series.push_back(std::move(high));
+}
+
+// After Santurkar et al.'s Figure 4: along the gradient, over the step-size grid.
+Figure landscape(const FigureRun& r, const std::string& data) {
+  require_meters(r, "landscape");
+  const int nets = static_cast<int>(r.cfg.networks.size());
+  Figure f;
+  f.kind = "landscape";
+  f.columns = 3;
+  FigurePanel loss, grad, beta;
+  loss.title = "Loss landscape";
+  loss.y_label = "L(θ − ηg), min to max over η (log)";
+  grad.title = "Gradient predictiveness";
+  grad.y_label = "‖∇L(θ) − ∇L(θ − ηg)‖ over η (log)";
+  beta.title = "Effective β-smoothness";
+  beta.y_label = "max over η of ‖Δ∇L‖ / ‖ηg‖ (log)";
+  for (FigurePanel* p : {&loss, &grad, &beta}) {
+    p->x_label = "training step";
+    p->y_log = true;
+  }
+  for (int n = 0; n < nets; ++n) {
+    add_meter_band(r, n, "loss", &NetworkLandscape::loss_min, &NetworkLandscape::loss_max, &loss);
+    add_meter_band(r, n, "gradpred", &NetworkLandscape::gradpred_min, &NetworkLandscape::gradpred_max, &grad);
+    beta.series.push_back(meter_series(r, n, "beta_smooth", r.cfg.networks[n].name, color_of(n),
+                                       [](const NetworkLandscape& x) { return x.beta_smooth; }));
+  }
+  f.panels = {std::move(loss), std::move(grad), std::move(beta)};
+  letter(&f);
+  f.caption = "The landscape along the gradient g of the mini-batch loss, after Santurkar et al. 2018, Figure 4: (a) the "
+              "range of the loss over step sizes η and (b) of the gradient's change — narrower means a smoother, more "
+              "predictable landscape; (c) the largest gradient change per unit of step, smaller meaning smoother. " +
+              meter_text(r) + "; " + run_text(r, data) + ".";
+  return f;
+}
+
 }  // namespace
 
 // [SECTION] Dispatch
@@ -445,6 +574,8 @@ Figure build_figure(const std::string& kind, const FigureRun& run, const FigureO
   if (kind == "histograms") return histograms(run, opt, data);
   if (kind == "saturation") return saturation(run, data);
   if (kind == "lr-sweep") return lr_sweep(run, data);
+  if (kind == "ics") return ics(run, data);
+  if (kind == "landscape") return landscape(run, data);
   return overview(run, data);
 }
 

@@ -12,7 +12,8 @@ namespace bnlab {
 
 namespace {
 
-constexpr const char* kTabNames[] = {"Figure 1", "Percentiles", "Histograms", "Over time", "Health", "γ, β, running stats"};
+constexpr const char* kTabNames[] = {"Figure 1", "Percentiles", "Histograms", "Over time", "Health", "γ, β, running stats",
+                                     "Why BN works"};
 constexpr const char* kTabTips[] = {
     "The paper's Figure 1, live: test accuracy, train loss, and the 15/50/85th percentiles of one sigmoid's input in "
     "the last hidden layer, per network.",
@@ -20,7 +21,9 @@ constexpr const char* kTabTips[] = {
     "The latest distribution of each layer's three taps, with the saturating regions shaded.",
     "Each layer's distribution over training as a heatmap.",
     "Saturation, gradient norm and update-to-weight ratio per layer over training.",
-    "γ, β and BN's running mean and variance per unit."};
+    "γ, β and BN's running mean and variance per unit.",
+    "Santurkar et al. 2018's test of why BN helps: internal covariate shift as a change of each layer's gradient, "
+    "and how smooth the loss is along the gradient, measured live."};
 static_assert(sizeof kTabNames / sizeof kTabNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
 
 // B: BatchNorm on every layer of the selected network, or off when any layer has it.
@@ -157,6 +160,7 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
         case LabTab::OverTime: panel_over_time(s, v); break;
         case LabTab::Health: panel_health(s, v); break;
         case LabTab::Affine: panel_affine(s, v); break;
+        case LabTab::WhyBn: panel_why_bn(lab, s, v); break;
         case LabTab::Count: break;
       }
       ImGui::EndChild();

@@ -24,9 +24,9 @@ namespace bnlab {
 
 // [SECTION] View options (everything the UI owns)
 
-enum class LabTab : int { Figure1, Percentiles, Histograms, OverTime, Health, Affine, Count };
+enum class LabTab : int { Figure1, Percentiles, Histograms, OverTime, Health, Affine, WhyBn, Count };
 // Short names: `bnlab --tab NAME` and saved file names.
-constexpr const char* kTabIds[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine"};
+constexpr const char* kTabIds[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine", "why-bn"};
 static_assert(sizeof kTabIds / sizeof kTabIds[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
 // The tab a short name names (kTabIds; --tab, a lesson's "tab"); −1 for none.
 int tab_from_id(const std::string& id);
@@ -99,6 +99,8 @@ void panel_histograms(const LabState& s, const ViewOptions& v);
 void panel_over_time(const LabState& s, const ViewOptions& v);
 void panel_health(const LabState& s, const ViewOptions& v);
 void panel_affine(const LabState& s, const ViewOptions& v);
+// "Why BN works": Santurkar et al.'s landscape and ICS meters, with their frequency control.
+void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v);
 void panel_help(ViewOptions& v);
 // The open lesson's text with previous/next and a picker above the views; only the picker when
 // the open preset is not a lesson (ui/panel_lesson.cpp).
