@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -145,6 +146,43 @@ void print_typical_unit(const RunConfig& cfg, const RunSummary& s) {
   }
 }
 
+// The "why BN works" meters (core/landscape.h) in numbers: per network, the median over every
+// measurement of the run (single measurements are noisy: one mini-batch each).
+void print_meters(const RunConfig& cfg, const RunSummary& s) {
+  if (s.landscape.empty()) return;
+  auto median = [&](size_t n, auto value) {
+    std::vector<float> v;
+    for (const LandscapeStats& m : s.landscape)
+      if (m.networks[n].measured && std::isfinite(value(m.networks[n]))) v.push_back(value(m.networks[n]));
+    if (v.empty()) return std::nan("");
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return static_cast<double>(v[v.size() / 2]);
+  };
+  size_t layers = 0;
+  for (const auto& n : s.landscape[0].networks) layers = std::max(layers, n.ics.size());
+  std::printf("\nwhy BN works (Santurkar et al. 2018): medians over %zu measurements, steps %lld to %lld\n",
+              s.landscape.size(), static_cast<long long>(s.landscape.front().step),
+              static_cast<long long>(s.landscape.back().step));
+  std::printf("  %-14s %10s %10s %10s", "network", "loss_var", "gradpred", "beta");
+  auto layer = [&](size_t l) { return l + 1 == layers ? std::string("out") : std::to_string(l + 1); };
+  for (size_t l = 1; l < layers; ++l) std::printf(" %10s", ("ics_l2@" + layer(l)).c_str());
+  for (size_t l = 1; l < layers; ++l) std::printf(" %11s", ("ics_cos@" + layer(l)).c_str());
+  std::printf("\n");
+  for (size_t n = 0; n < cfg.networks.size(); ++n) {
+    std::printf("  %-14s %10.4g %10.4g %10.4g", cfg.networks[n].name.c_str(),
+                median(n, [](const NetworkLandscape& x) { return x.loss_max() - x.loss_min(); }),
+                median(n, [](const NetworkLandscape& x) { return x.gradpred_max(); }),
+                median(n, [](const NetworkLandscape& x) { return x.beta_smooth; }));
+    for (size_t l = 1; l < layers; ++l)
+      std::printf(" %10.4g", median(n, [l](const NetworkLandscape& x) { return l < x.ics.size() ? x.ics[l].l2 : kNaN; }));
+    for (size_t l = 1; l < layers; ++l)
+      std::printf(" %11.4f", median(n, [l](const NetworkLandscape& x) { return l < x.ics.size() ? x.ics[l].cos : kNaN; }));
+    std::printf("\n");
+  }
+  std::printf("  loss_var = max − min of L(θ − ηg) over η; gradpred = max ‖∇L(θ) − ∇L(θ − ηg)‖; beta = effective "
+              "β-smoothness; ics_* per layer (landscape.csv has every value)\n");
+}
+
 std::string default_out_dir(const RunArgs& a) {
   if (!a.config_file.empty()) return "runs/" + std::filesystem::path(a.config_file).stem().string();
   return "runs/" + (a.preset.empty() ? std::string("paper-fig1") : a.preset);
@@ -216,7 +254,9 @@ int run_command(const RunArgs& args) {
     print_accuracy_table(cfg, summary);
     print_speedups(cfg, pairs);
     print_typical_unit(cfg, summary);
-    std::printf("\nfiles: %s/{config.json,metrics.csv,train_loss.csv,layers.csv,histograms.csv,speedup.csv}\n", out.c_str());
+    print_meters(cfg, summary);
+    std::printf("\nfiles: %s/{config.json,metrics.csv,train_loss.csv,layers.csv,histograms.csv,speedup.csv%s}\n", out.c_str(),
+                cfg.landscape.every > 0 ? ",landscape.csv" : "");
     return summary.stopped ? 130 : 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bnlab run: %s\n", e.what());
