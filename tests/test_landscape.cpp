@@ -292,7 +292,7 @@ TEST(LandscapeQuantities, NamesInFileOrder) {
 
 RunConfig small_mnist(int64_t every) {
   RunConfig cfg = build_config("paper-fig1", "",
-                               {"data.train_size=600", "data.test_size=100", "model.hidden=32,24",
+                               {"data.kind=mnist-10k", "data.train_size=600", "data.test_size=100", "model.hidden=32,24",
                                 "landscape.every=" + std::to_string(every), "optim.momentum=0.9", "optim.lr=0.1"});
   cfg.networks[1].bn.noise_mean = 0.5;  // noisy BN: the meters must see the draws training sees
   cfg.networks[1].bn.noise_std = 0.5;
