@@ -18,12 +18,14 @@
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui_internal.h>  // the open popups' windows, for the click that closes them
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -48,7 +50,8 @@ using Clock = std::chrono::steady_clock;
 constexpr double kFrameSeconds = 1.0 / 60;
 
 static_assert(keys::kSpace == GLFW_KEY_SPACE && keys::kB == GLFW_KEY_B && keys::kF == GLFW_KEY_F &&
-                  keys::kH == GLFW_KEY_H && keys::kR == GLFW_KEY_R && keys::kS == GLFW_KEY_S && keys::kF1 == GLFW_KEY_F1,
+                  keys::kH == GLFW_KEY_H && keys::kR == GLFW_KEY_R && keys::kS == GLFW_KEY_S && keys::kF1 == GLFW_KEY_F1 &&
+                  keys::kPageUp == GLFW_KEY_PAGE_UP && keys::kPageDown == GLFW_KEY_PAGE_DOWN && keys::kEscape == GLFW_KEY_ESCAPE,
               "ui/lab_view.h's key codes are GLFW's");
 
 // [SECTION] Settings files
@@ -114,7 +117,13 @@ bool g_input_seen = true;
 void on_cursor(GLFWwindow*, double, double) { g_input_seen = true; }
 void on_button(GLFWwindow*, int, int, int) { g_input_seen = true; }
 void on_scroll(GLFWwindow*, double, double) { g_input_seen = true; }
-void on_key(GLFWwindow*, int, int, int, int) { g_input_seen = true; }
+// Key presses in order, taken by the next frame: GLFW reports a tap shorter than a frame as a
+// press and a release in the same poll, which ImGui's io.KeysDown never sees down.
+std::vector<ViewOptions::KeyPress> g_key_presses;
+void on_key(GLFWwindow*, int key, int, int action, int) {
+  g_input_seen = true;
+  if (action != GLFW_RELEASE) g_key_presses.push_back({key, action == GLFW_REPEAT});
+}
 void on_char(GLFWwindow*, unsigned) { g_input_seen = true; }
 void on_size(GLFWwindow*, int, int) { g_input_seen = true; }
 void on_focus(GLFWwindow*, int) { g_input_seen = true; }
@@ -172,17 +181,99 @@ bool save_png(const std::string& file, int w, int h) {
   }
 }
 
-// Each plot's data area in framebuffer pixels, for the test that checks every plot drew something.
-void save_plot_rects(const std::string& file, const plot::Context& pc, float scale, int w, int h) {
-  nlohmann::json j = {{"width", w}, {"height", h}, {"plots", nlohmann::json::array()}};
+// What a test needs to check or drive the frame, in framebuffer pixels: each plot's data area
+// (every plot drew something?), the tabs and tab-bar buttons (where to click), whether a popup is
+// open, and the view's state.
+void save_plot_rects(const std::string& file, const plot::Context& pc, const ViewOptions& v, const LabState& s,
+                     float scale, int w, int h) {
+  nlohmann::json j = {{"width", w},
+                      {"height", h},
+                      {"plots", nlohmann::json::array()},
+                      {"items", nlohmann::json::array()},
+                      {"popup_open", ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup)},
+                      {"tab", kTabIds[static_cast<int>(v.tab)]},
+                      {"show_controls", v.show_controls},
+                      {"preset", s.active.preset},
+                      {"playing", s.playing}};
   for (const auto& r : pc.frame_plots)
     j["plots"].push_back({{"title", r.title},
                           {"x0", r.min.x * scale},
                           {"y0", r.min.y * scale},
                           {"x1", r.max.x * scale},
                           {"y1", r.max.y * scale},
-                          {"has_data", r.has_data}});
+                          {"has_data", r.has_data},
+                          {"frame", {r.frame_min.x * scale, r.frame_min.y * scale, r.frame_max.x * scale, r.frame_max.y * scale}}});
+  for (const auto& [name, r] : v.frame_items)
+    j["items"].push_back({{"name", name},
+                          {"x0", r.min.x * scale},
+                          {"y0", r.min.y * scale},
+                          {"x1", r.max.x * scale},
+                          {"y1", r.max.y * scale}});
   std::ofstream(file) << j.dump(2) << "\n";
+}
+
+// Clicks that ImGui 1.86 would lose, held back one frame by the app. (1) A click outside an open
+// popup should close it and act where it landed, as in other programs; ImGui swallows it (the
+// popup blocks every other window in the frame of the press), so the app closes the popup first.
+// (2) A press that arrives together with the pointer's move onto an item (a quick click, a touch
+// screen, xdotool) misses tabs, which act only on an item hovered the frame before. In both, the
+// frame is drawn without the press and the press comes in the next; then the mouse's real state
+// (a click completes on its release).
+class ClickReplay {
+ public:
+  // Before ImGui::NewFrame, after the backend set io.MouseDown and io.MousePos; `v` as the last
+  // frame left it (the button of the open popup).
+  void before_frame(ImGuiIO& io, const ViewOptions& v) {
+    if (pending_ >= 0) {
+      io.MouseDown[pending_] = true;
+      pending_ = -1;
+      g_input_seen = true;  // the frame of the press is drawn
+    } else {
+      const bool moved = io.MousePos.x != last_pos_.x || io.MousePos.y != last_pos_.y;
+      for (int b = 0; b < 2; ++b) {
+        if (!io.MouseDown[b] || was_down_[b]) continue;
+        const bool outside = ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) && !on_popup(io.MousePos, v);
+        if (outside) ImGui::ClosePopupToLevel(0, /*restore_focus_to_window_under_popup=*/true);
+        if (!outside && !moved) continue;
+        io.MouseDown[b] = false;
+        pending_ = b;
+        g_input_seen = true;
+        break;
+      }
+    }
+    for (int b = 0; b < 2; ++b) was_down_[b] = io.MouseDown[b];
+    last_pos_ = io.MousePos;
+  }
+
+ private:
+  // On an open popup, or on the button that opened it (a click there closes it as ImGui does).
+  static bool on_popup(ImVec2 at, const ViewOptions& v) {
+    if (ImRect(v.popup_button.min, v.popup_button.max).Contains(at)) return true;
+    for (const ImGuiPopupData& p : GImGui->OpenPopupStack)
+      if (p.Window && p.Window->Rect().Contains(at)) return true;
+    return false;
+  }
+
+  bool was_down_[2] = {false, false};
+  ImVec2 last_pos_{-FLT_MAX, -FLT_MAX};
+  int pending_ = -1;  // the button pressed in the next frame
+};
+
+// Renders the frame's draw lists of the lab (chrome = false) or of the app's chrome, the windows
+// named kChromePrefix… (true): the lab is rendered, screenshots and recordings read it, and the
+// chrome goes on top just before the swap.
+void render_lists(ImDrawData* all, bool chrome) {
+  std::vector<ImDrawList*> lists;  // (CmdListsCount) at most
+  for (int i = 0; i < all->CmdListsCount; ++i) {
+    const char* owner = all->CmdLists[i]->_OwnerName;
+    const bool is_chrome = owner && std::strncmp(owner, kChromePrefix, std::strlen(kChromePrefix)) == 0;
+    if (is_chrome == chrome) lists.push_back(all->CmdLists[i]);
+  }
+  if (lists.empty()) return;
+  ImDrawData part = *all;
+  part.CmdLists = lists.data();
+  part.CmdListsCount = static_cast<int>(lists.size());
+  ImGui_ImplOpenGL3_RenderDrawData(&part);
 }
 
 // [SECTION] Recording and reopening
@@ -395,6 +486,7 @@ int gui_command(const GuiArgs& args) {
     int64_t bench_step0 = -1;
     Clock::time_point bench_t0;
     uint64_t drawn_version = 0;
+    ClickReplay click_replay;
     auto last_input = Clock::now();
     for (;;) {
       if (glfwWindowShouldClose(window) || g_quit) break;
@@ -416,9 +508,13 @@ int gui_command(const GuiArgs& args) {
       apply_view(view, dpi);
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
-      if (!args.screenshot.empty() || !args.record.empty()) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover readout in the picture
+      // No hover readout in the picture (a screenshot's mouse works until its frame: tests click).
+      if ((!args.screenshot.empty() && frame + 1 == args.frames) || !args.record.empty()) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+      click_replay.before_frame(io, view);
       ImGui::NewFrame();
       plot::NewFrame();
+      view.key_presses = std::move(g_key_presses);
+      g_key_presses.clear();
       draw_lab(*lab, view);
       ImGui::Render();
       int fb_w = 0, fb_h = 0;
@@ -427,7 +523,7 @@ int gui_command(const GuiArgs& args) {
       const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
       glClearColor(bg.x, bg.y, bg.z, 1);
       glClear(GL_COLOR_BUFFER_BIT);
-      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      render_lists(ImGui::GetDrawData(), /*chrome=*/false);
       ++frame;
       if (!args.screenshot.empty() && frame == args.frames) {
         if (!save_png(args.screenshot, fb_w, fb_h)) {
@@ -437,10 +533,11 @@ int gui_command(const GuiArgs& args) {
           std::cerr << "bnlab: saved " << args.screenshot << " (" << fb_w << "x" << fb_h << ", step "
                     << lab->state()->step << ")\n";
         }
-        if (!args.plot_rects.empty()) save_plot_rects(args.plot_rects, *plots, io.DisplayFramebufferScale.x, fb_w, fb_h);
+        if (!args.plot_rects.empty()) save_plot_rects(args.plot_rects, *plots, view, *lab->state(), io.DisplayFramebufferScale.x, fb_w, fb_h);
         break;
       }
       if (!drive_recording(recorder, view.exports, args, io.DisplayFramebufferScale, fb_w, fb_h, &result)) break;
+      render_lists(ImGui::GetDrawData(), /*chrome=*/true);  // after the pictures: "● REC", an export's outcome
       // Save PNG ▾: drawn again offscreen at its scale, between frames, on the window's context.
       if (view.png.requested) save_lab_png(*lab, view, io.DisplaySize, dpi);
       glfwSwapBuffers(window);
@@ -479,6 +576,11 @@ int gui_command(const GuiArgs& args) {
       std::cout << report;
       if (!args.bench_out.empty()) std::ofstream(args.bench_out) << report;
     }
+    // Without --screenshot, the layout of the last frame drawn, when the window closes.
+    if (!args.plot_rects.empty() && args.screenshot.empty())
+      save_plot_rects(args.plot_rects, *plots, view, *lab->state(), io.DisplayFramebufferScale.x,
+                      static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
+                      static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
     if (recorder) std::cerr << "bnlab: " << recorder->finish() << "\n";  // closed while recording
     if (!ini.empty()) save_run(dir / "run.json", lab->desired());  // the next `bnlab` reopens these settings
   }

@@ -12,7 +12,7 @@ struct GuiArgs {
   std::string size = "1600x900";  // window size WxH
   std::string screenshot;         // save the window as PNG after `frames` frames, then exit
   int frames = 120;
-  std::string plot_rects;         // with --screenshot: write each plot's data area as JSON (tests)
+  std::string plot_rects;         // the layout as JSON (tests): of the screenshot's frame, or the last one
   double bench_seconds = 0;       // > 0: train and draw for this long, report frame times and steps/s
   std::string bench_out;          // --bench-ui: also write the report to this file
   std::string tab;                // open this tab: figure1, percentiles, histograms, over-time, health, affine, why-bn

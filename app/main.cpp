@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   app.add_option("--size", gui.size, "Window size WxH (default 1600x900)");
   app.add_option("--screenshot", gui.screenshot, "Run --frames frames, save the window as this PNG and exit");
   app.add_option("--frames", gui.frames, "Frames before the screenshot (default 120, about 2 s)")->check(CLI::PositiveNumber);
-  app.add_option("--plot-rects", gui.plot_rects, "With --screenshot: write each plot's area as JSON (for tests)");
+  app.add_option("--plot-rects", gui.plot_rects, "Write the layout as JSON (for tests): plots, tabs, popups, view state; of the screenshot's frame, or else of the last frame when the window closes");
   app.add_option("--bench-ui", gui.bench_seconds, "Train and draw for this many seconds; report frame times and steps/s")
       ->check(CLI::PositiveNumber);
   app.add_option("--bench-out", gui.bench_out, "With --bench-ui: also write the report to this file");

@@ -139,6 +139,9 @@ struct LabSession::Worker {
   std::string backend, backend_why, error;
   std::string data_notice;  // LabState::data_notice
   RunHistory history;
+  // Each network's parameters as last read while it was healthy (finite, not diverged): what a
+  // diverged network trains again from when its settings change — its own are NaN by then.
+  std::vector<NetworkParams> healthy;  // (networks)
   int64_t order_start = 0;  // the step the trainer's data order began at: 0, or the last set_batch (Trainer::seek)
 
   bool playing = false;
@@ -148,10 +151,15 @@ struct LabSession::Worker {
   Clock::time_point token_time = Clock::now();
   double step_seconds = 1e-3; // measured time per step, for sizing chunks
 
-  // Steps per second over windows of half a second of training (the first after 20 ms).
+  // Steps per second over windows of half a second of wall-clock time (the first after 20 ms, or
+  // when the steps asked for are done), so that waiting under a speed limit counts.
   double rate = 0;
   int64_t rate_steps = 0;
-  double rate_seconds = 0;
+  Clock::time_point rate_start = Clock::now();
+  void restart_rate() {
+    rate_steps = 0;
+    rate_start = Clock::now();
+  }
 
   bool dirty = true;  // something changed since the last publication
   Clock::time_point last_publish = Clock::now(), last_units = Clock::now();
@@ -208,13 +216,13 @@ struct LabSession::Worker {
       error = e.what();
       backend.clear();
     }
+    healthy.clear();
     history.reset(static_cast<int>(active.networks.size()),
                   active.networks.empty() ? 0 : static_cast<int>(active.networks[0].model.hidden.size()));
     pending_steps = 0;
     order_start = 0;
     rate = 0;
-    rate_steps = 0;
-    rate_seconds = 0;
+    restart_rate();
     if (trainer) {
       trainer->request_snapshot(true);
       drain(true);
@@ -227,9 +235,26 @@ struct LabSession::Worker {
     while (auto s = trainer->poll_snapshot(wait)) history.add_snapshot(*s);
   }
 
+  static bool finite(const NetworkParams& p) {
+    for (const LayerParams& L : p.layers)
+      for (const std::vector<float>* v : {&L.weight, &L.bias, &L.gamma, &L.beta, &L.running_mean, &L.running_var})
+        if (!std::all_of(v->begin(), v->end(), [](float x) { return std::isfinite(x); })) return false;
+    return true;
+  }
+
+  // Network n's parameters to carry into new settings: its current ones, or after a divergence
+  // the last healthy ones read (read_units), so that it can train again.
+  NetworkParams params_to_keep(int n) const {
+    if (history.networks().at(n).diverged_at >= 0 && n < static_cast<int>(healthy.size()) && !healthy[n].layers.empty())
+      return healthy[n];
+    return trainer->params(n);
+  }
+
   void read_units() {
+    healthy.resize(static_cast<size_t>(trainer->network_count()));
     for (int n = 0; n < trainer->network_count(); ++n) {
       const NetworkParams p = trainer->params(n);
+      if (history.networks().at(n).diverged_at < 0 && finite(p)) healthy[n] = p;
       std::vector<UnitParams> units(p.layers.empty() ? 0 : p.layers.size() - 1);
       for (size_t l = 0; l < units.size(); ++l)
         units[l] = {p.layers[l].gamma, p.layers[l].beta, p.layers[l].running_mean, p.layers[l].running_var};
@@ -266,11 +291,10 @@ struct LabSession::Worker {
     const double dt = seconds_since(t0);
     step_seconds = 0.8 * step_seconds + 0.2 * dt / static_cast<double>(n);
     rate_steps += n;
-    rate_seconds += dt;
-    if (rate_seconds > 0.5 || (rate == 0 && rate_seconds > 0.02)) {
-      rate = static_cast<double>(rate_steps) / rate_seconds;
-      rate_steps = 0;
-      rate_seconds = 0;
+    const double wall = seconds_since(rate_start);
+    if (wall > 0.5 || (rate == 0 && wall > 0.02) || (!playing && pending_steps == 0 && wall > 0)) {
+      rate = static_cast<double>(rate_steps) / wall;
+      restart_rate();
     }
     dirty = true;
   }
@@ -301,7 +325,7 @@ struct LabSession::Worker {
         next.model.norm = d.model.norm;
         next.bn = d.bn;
         next.optim = d.optim;
-        trainer->set_network(static_cast<int>(i), next, convert_params(trainer->params(static_cast<int>(i)), next.model, next.bn));
+        trainer->set_network(static_cast<int>(i), next, convert_params(params_to_keep(static_cast<int>(i)), next.model, next.bn));
         a = next;
         history.revive(static_cast<int>(i));  // Trainer::set_network lets a diverged network train again
       }
@@ -356,6 +380,10 @@ struct LabSession::Worker {
       std::unique_ptr<Trainer> t = make_lab_trainer(next, *data, &why);
       for (size_t k = 0; k < from.size(); ++k)
         if (from[k] >= 0) t->set_params(static_cast<int>(k), trainer->params(from[k]));
+      std::vector<NetworkParams> kept(from.size());
+      for (size_t k = 0; k < from.size(); ++k)
+        if (from[k] >= 0 && from[k] < static_cast<int>(healthy.size())) kept[k] = healthy[from[k]];
+      healthy = std::move(kept);
       t->seek(trainer->step(), order_start);
       trainer = std::move(t);
       backend = trainer->backend_name();
@@ -538,6 +566,7 @@ void LabSession::set_playing(bool on) {
   post([on](Worker& w) {
     w.playing = on;
     w.pending_steps = 0;
+    w.restart_rate();
     w.tokens = 0;
     w.token_time = Clock::now();
     w.dirty = true;
@@ -548,6 +577,7 @@ void LabSession::toggle_playing() {
   post([](Worker& w) {
     w.playing = !w.playing;
     w.pending_steps = 0;
+    w.restart_rate();
     w.token_time = Clock::now();
     w.dirty = true;
   });
@@ -556,6 +586,7 @@ void LabSession::toggle_playing() {
 void LabSession::step(int64_t n) {
   post([n](Worker& w) {
     w.playing = false;
+    if (w.pending_steps == 0) w.restart_rate();
     w.pending_steps += std::max<int64_t>(0, n);
     w.dirty = true;
   });
@@ -564,6 +595,7 @@ void LabSession::step(int64_t n) {
 void LabSession::set_speed_limit(double sps) {
   post([sps](Worker& w) {
     w.speed_limit = std::max(0.0, sps);
+    w.restart_rate();
     w.tokens = 0;
     w.token_time = Clock::now();
     w.dirty = true;
@@ -585,16 +617,35 @@ void LabSession::new_seed() {
   });
 }
 
+std::string config_problem(const RunConfig& cfg) {
+  try {
+    revalidated(cfg);
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
 void LabSession::configure(const RunConfig& desired) {
+  RunConfig checked;
+  try {
+    checked = revalidated(desired);
+  } catch (const std::exception& e) {
+    post([message = std::string(e.what())](Worker& w) {
+      w.error = message;
+      w.dirty = true;
+    });
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    desired_ = desired;
+    desired_ = checked;
   }
-  post([desired](Worker& w) {
+  post([checked](Worker& w) {
+    w.desired = checked;
+    w.error.clear();
     try {
-      w.desired = revalidated(desired);
-      w.error.clear();
-      w.apply_desired();
+      w.apply_desired();  // e.g. a batch larger than the training set
     } catch (const std::exception& e) {
       w.error = e.what();
     }
@@ -662,7 +713,7 @@ void LabSession::undo_normalization(int net) {
   post([net](Worker& w) {
     if (!w.trainer || net < 0 || net >= w.trainer->network_count()) return;
     NetworkConfig cfg = w.active.networks[net];
-    NetworkParams p = w.trainer->params(net);
+    NetworkParams p = w.params_to_keep(net);
     bool any = false;
     for (LayerParams& L : p.layers) {
       if (L.norm != Norm::Batch) continue;

@@ -101,7 +101,8 @@ class LabSession {
   // batch size, the meters' frequency (landscape.every), a list of networks of another length — matched to the running ones by name, a
   // new name starting fresh as with edit_network(Add)); everything else waits for reset() and is
   // listed in LabState::needs_reset.
-  // An invalid configuration is refused with LabState::error and changes nothing.
+  // An invalid configuration is refused at once: LabState::error says why, desired() keeps the
+  // last valid settings (so a later valid change is not blocked by it), nothing changes.
   void configure(const RunConfig& desired);
   // Changes the list of networks while training, without restarting the others: every network
   // keeps its parameters (running statistics included), history and colour, and the run its step
@@ -144,6 +145,9 @@ class LabSession {
   std::unique_ptr<Worker> worker_;  // touched only by the worker thread after construction
   std::thread thread_;
 };
+
+// Why `cfg` would be refused (the config file's checks and message), or empty when it is valid.
+std::string config_problem(const RunConfig& cfg);
 
 // Human-readable differences between two runs that need a reset to take effect; empty when the
 // change can be applied live. Exposed for tests.

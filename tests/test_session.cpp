@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -231,6 +232,56 @@ TEST(LabSession, DivergedNetworkStopsTwinCarriesOn) {
   EXPECT_GE(s->history.networks()[0].diverged_at, 1);
   EXPECT_EQ(s->history.networks()[1].diverged_at, -1);
   EXPECT_EQ(s->step, 200);
+}
+
+// A diverged network given a lower learning rate trains again from its last healthy parameters
+// (its own are NaN by then), instead of diverging again at once under a moving mark.
+TEST(LabSession, DivergedNetworkTrainsAgainAfterALowerLearningRate) {
+  LabSession lab(spiral_twins({"networks.0.optim.lr=90", "model.activation=linear", "model.init_std=3"}), false);
+  lab.step(100);
+  lab.wait_idle();
+  ASSERT_GE(lab.state()->history.networks()[0].diverged_at, 1);
+  RunConfig d = lab.desired();
+  d.networks[0].optim.lr = 0.001;
+  lab.configure(d);
+  lab.step(100);
+  lab.wait_idle();
+  const auto s = lab.state();
+  const NetworkHistory& h = s->history.networks()[0];
+  EXPECT_EQ(h.diverged_at, -1) << "diverged again";
+  EXPECT_EQ(h.latest_step, 200);
+  EXPECT_TRUE(std::isfinite(h.train_loss.last()));
+}
+
+// An invalid setting (a name with a space and a '!') is refused at once with the reason, and
+// does not stay in desired() to block the next, valid change.
+TEST(LabSession, InvalidNameDoesNotBlockLaterChanges) {
+  LabSession lab(spiral_twins(), false);
+  lab.wait_idle();
+  RunConfig d = lab.desired();
+  d.networks[0].name = " copy!";
+  EXPECT_NE(config_problem(d).find("name"), std::string::npos);
+  lab.configure(d);
+  lab.wait_idle();
+  EXPECT_NE(lab.state()->error.find("name"), std::string::npos) << lab.state()->error;
+  EXPECT_EQ(lab.desired().networks[0].name, "plain");
+  RunConfig next = lab.desired();
+  next.networks[0].model.norm = {Norm::Batch, Norm::Batch};
+  lab.configure(next);
+  lab.wait_idle();
+  EXPECT_TRUE(lab.state()->error.empty()) << lab.state()->error;
+  EXPECT_EQ(lab.state()->active.networks[0].model.norm[1], Norm::Batch);
+}
+
+// Under a speed limit the readout is steps per second of wall-clock time, not of training time.
+TEST(LabSession, StepsPerSecondReadoutFollowsTheSpeedLimit) {
+  LabSession lab(spiral_twins(), false);
+  lab.set_speed_limit(20);
+  lab.set_playing(true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  const double rate = lab.state()->steps_per_second;
+  EXPECT_GT(rate, 8);
+  EXPECT_LT(rate, 30);
 }
 
 TEST(LabSession, BadDataIsReportedNotThrown) {

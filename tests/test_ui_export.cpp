@@ -72,7 +72,7 @@ TEST(UiExportPanel, OutcomeIndicatorAndRegion) {
 
   v.exports.message = "Saved every series to /tmp/x.csv";
   ui.lab_frame(lab, v);
-  const ImGuiWindow* outcome = ImGui::FindWindowByName("##export_outcome");
+  const ImGuiWindow* outcome = ImGui::FindWindowByName("##chrome_outcome");
   ASSERT_NE(outcome, nullptr);
   EXPECT_TRUE(outcome->Active);
   v.exports.message.clear();
@@ -83,7 +83,10 @@ TEST(UiExportPanel, OutcomeIndicatorAndRegion) {
   v.exports.recorded_frames = 12;
   ui.lab_frame(lab, v);
   ui.lab_frame(lab, v);
-  EXPECT_GT(HeadlessUi::vertices(), plain) << "no ● REC in the tab bar";
+  EXPECT_GT(HeadlessUi::vertices(), plain) << "no ● REC";
+  const ImGuiWindow* rec = ImGui::FindWindowByName("##chrome_rec");
+  ASSERT_NE(rec, nullptr);
+  EXPECT_TRUE(rec->Active);
 
   v.exports.record_region = 1;  // the views: right of the controls, below nothing
   ui.lab_frame(lab, v);

@@ -82,11 +82,10 @@ TEST(UiPanels, DivergedNetworkIsMarked) {
   EXPECT_TRUE(divergence_note(*lab.state(), 1).empty());
 }
 
-// Presses a key for one frame (GLFW key codes index io.KeysDown, as the GLFW backend does).
+// A key press queued as the app queues the window's key events (GLFW key codes).
 void press(HeadlessUi& ui, LabSession& lab, ViewOptions& v, int key) {
-  ImGui::GetIO().KeysDown[key] = true;
+  v.key_presses.push_back({key, false});
   ui.lab_frame(lab, v);
-  ImGui::GetIO().KeysDown[key] = false;
   ui.lab_frame(lab, v);
 }
 

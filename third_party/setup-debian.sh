@@ -16,7 +16,7 @@ packages=(
   dataset-fashion-mnist
   # the live lab: Dear ImGui 1.86 (with its GLFW and OpenGL3 backends), windows, PNG, a scalable
   # font, and a virtual display for the window tests
-  libimgui-dev libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth
+  libimgui-dev libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth xdotool
   # recording the window as MP4 (the lab pipes frames to ffmpeg; PNG sequences need nothing)
   ffmpeg
 )

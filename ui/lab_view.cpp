@@ -6,6 +6,10 @@
 
 #include "ui/lab_view.h"
 
+#include <algorithm>
+
+#include <imgui_internal.h>  // ClosePopupToLevel
+
 #include "ui/panel_common.h"
 
 namespace bnlab {
@@ -41,17 +45,26 @@ void toggle_bn(LabSession& lab, int net) {
 // [SECTION] Shortcuts
 
 void handle_shortcuts(LabSession& lab, ViewOptions& v) {
+  const std::vector<ViewOptions::KeyPress> presses = std::move(v.key_presses);
+  v.key_presses.clear();
+  v.escape = std::any_of(presses.begin(), presses.end(), [](const ViewOptions::KeyPress& p) { return p.key == keys::kEscape; });
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
-  if (ImGui::IsKeyPressed(keys::kSpace, false)) lab.toggle_playing();
-  if (ImGui::IsKeyPressed(keys::kS)) lab.step(1);  // held down: repeats, stepping on
-  if (ImGui::IsKeyPressed(keys::kR, false)) lab.reset();
-  if (ImGui::IsKeyPressed(keys::kB, false)) toggle_bn(lab, v.selected_net);
-  if (ImGui::IsKeyPressed(keys::kF, false)) v.fullscreen = !v.fullscreen;
-  if (ImGui::IsKeyPressed(keys::kH, false)) v.show_controls = !v.show_controls;
-  if (ImGui::IsKeyPressed(keys::kF1, false)) v.show_help = !v.show_help;
-  if (ImGui::IsKeyPressed(keys::kPageDown, false)) step_lesson(lab, v, +1);
-  if (ImGui::IsKeyPressed(keys::kPageUp, false)) step_lesson(lab, v, -1);
+  for (const ViewOptions::KeyPress& p : presses) {
+    if (p.key == keys::kS) lab.step(1);  // held down: repeats, stepping on
+    if (p.repeat) continue;
+    switch (p.key) {
+      case keys::kSpace: lab.toggle_playing(); break;
+      case keys::kR: lab.reset(); break;
+      case keys::kB: toggle_bn(lab, v.selected_net); break;
+      case keys::kF: v.fullscreen = !v.fullscreen; break;
+      case keys::kH: v.show_controls = !v.show_controls; break;
+      case keys::kF1: v.show_help = !v.show_help; break;
+      case keys::kPageDown: step_lesson(lab, v, +1); break;
+      case keys::kPageUp: step_lesson(lab, v, -1); break;
+      default: break;
+    }
+  }
   // +, − and ? are read as typed characters, so they work on any keyboard layout.
   for (ImWchar c : io.InputQueueCharacters) {
     if (c == '+' || c == '=') v.font_size = std::min(v.font_size + 1, kFontSizeCount - 1);
@@ -112,6 +125,11 @@ int tab_from_id(const std::string& id) {
 
 void draw_lab(LabSession& lab, ViewOptions& v) {
   handle_shortcuts(lab, v);
+  // Escape closes any popup (menus, combos, Save PNG): ImGui 1.86 does so only with keyboard
+  // navigation on, which would also move focus with the arrow keys.
+  if (v.escape && ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup)) ImGui::ClosePopupToLevel(0, true);
+  v.popup_button = {};
+  v.frame_items.clear();
   const std::shared_ptr<const LabState> state = lab.state();  // kept alive for the whole frame
   const LabState& s = *state;
 
@@ -145,6 +163,7 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
       const bool open = ImGui::BeginTabItem(kTabNames[t], nullptr,
                                             requested == t ? ImGuiTabItemFlags_SetSelected : 0);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kTabTips[t]);
+      v.frame_items.push_back({kTabIds[t], {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
       if (!open) continue;
       v.tab = static_cast<LabTab>(t);
       ImGui::BeginChild("tab", ImVec2(0, 0), false);

@@ -47,6 +47,29 @@ struct ViewOptions {
   bool early_phase = false;   // Figure 1 tab: x axis over the first kEarlyPhaseSteps, not the whole run
   bool train_accuracy = false;  // Figure 1 tab: train accuracy (pale) beside test accuracy
   bool show_lesson = true;    // not persisted: a lesson opens with its text shown
+  float lesson_height = 0;    // not persisted: the lesson text's box as last drawn
+  bool keep_lesson_height = false;  // not persisted: draw the box at lesson_height (Save PNG's copy)
+  // not persisted: a network name being typed that is not valid (shown with name_problem until
+  // corrected) — network name_edit_net's field shows name_edit instead of the run's name.
+  int name_edit_net = -1;
+  std::string name_edit, name_problem;
+  // not persisted: the keys pressed since the last frame, in order (the app queues the window's
+  // key events, so that a tap shorter than a frame still acts, exactly once); handle_shortcuts
+  // consumes them. `repeat`: the key is held down and the system repeats it.
+  struct KeyPress {
+    int key;
+    bool repeat;
+  };
+  std::vector<KeyPress> key_presses;
+  bool escape = false;        // not persisted: Escape was pressed this frame (closes the open popup)
+  // not persisted: the button whose popup is open, set each frame it is drawn; a click on it
+  // closes the popup, and the app does not pass that click on (app/gui.cpp).
+  struct Rect {
+    ImVec2 min{0, 0}, max{0, 0};
+  } popup_button;
+  // not persisted: where this frame put its tabs and tab-bar buttons (by label), for
+  // `--plot-rects` (tests drive the window with them); rebuilt by every draw_lab.
+  std::vector<std::pair<std::string, Rect>> frame_items;
   ExportState exports;        // not persisted: the Export menu (ui/panel_export.h)
   PngExport png;              // not persisted: the Save PNG menu (ui/png_export.h)
 };
@@ -78,13 +101,15 @@ float line_width(const ViewOptions& v);
 // The whole window: controls on the left, views on the right, help on top. Call between
 // ImGui::NewFrame and ImGui::Render, after plot::NewFrame.
 void draw_lab(LabSession& lab, ViewOptions& v);
-// Keyboard shortcuts (Space S R B F + − H F1 ?), ignored while a text field has focus.
+// Keyboard shortcuts (Space S R B F + − H F1 ? Page Down/Up) from v.key_presses, which it
+// empties; ignored while a text field has focus, except Escape, which closes a popup.
 void handle_shortcuts(LabSession& lab, ViewOptions& v);
 
 // GLFW's key codes: the GLFW backend indexes io.KeysDown with them. The app checks they match.
 namespace keys {
 constexpr int kSpace = 32, kB = 66, kF = 70, kH = 72, kR = 82, kS = 83, kF1 = 290;
 constexpr int kPageUp = 266, kPageDown = 267;  // what a presenter's remote sends
+constexpr int kEscape = 256;
 }
 
 // [SECTION] Panels (one file each: ui/panel_*.cpp)

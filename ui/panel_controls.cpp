@@ -189,8 +189,27 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
     tip("The network B toggles BatchNorm on.");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(-FLT_MIN);
-    if (ImGui::InputText("##name", &n.name)) *changed = true;
+    // The name applies only while valid: an invalid one is kept in the field with the reason
+    // below it, and never reaches the run, where it would refuse every other change.
+    std::string typed = v.name_edit_net == i ? v.name_edit : n.name;
+    if (ImGui::InputText("##name", &typed)) {
+      RunConfig trial = d;
+      trial.networks[i].name = typed;
+      v.name_edit_net = i;
+      v.name_edit = typed;
+      v.name_problem = config_problem(trial);
+      if (v.name_problem.empty()) {
+        n.name = typed;
+        *changed = true;
+      }
+    }
+    if (v.name_edit_net == i && !ImGui::IsItemActive() && v.name_problem.empty()) v.name_edit_net = -1;
     tip("Rename this network (letters, digits, - _ .; names must differ). Applies at once; training goes on.");
+    if (v.name_edit_net == i && !v.name_problem.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, v.dark ? IM_COL32(255, 110, 110, 255) : IM_COL32(190, 0, 0, 255));
+      ImGui::TextWrapped("Name not applied: %s", v.name_problem.c_str());
+      ImGui::PopStyleColor();
+    }
     *changed |= log_slider("lr", &n.optim.lr, 1e-4f, 10.f, "%.4g");
     tip("This network's learning rate (log scale). Applies at once.");
 

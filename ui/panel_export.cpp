@@ -82,7 +82,8 @@ void session_section(LabSession& lab, ExportState& e) {
       "the saved parameters, in the data order the run had (momentum buffers restart at zero).");
 }
 
-void record_section(ExportState& e) {
+void record_section(ViewOptions& v) {
+  ExportState& e = v.exports;
   ImGui::TextUnformatted("Recording");
   ImGui::BeginDisabled(e.recording);
   ImGui::InputText("output##record", &e.record_path);
@@ -101,6 +102,7 @@ void record_section(ExportState& e) {
       e.start_recording = true;
       ImGui::CloseCurrentPopup();
     }
+    v.frame_items.push_back({"record_start", {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
   } else if (ImGui::Button("■ Stop recording")) {
     e.stop_recording = true;
   }
@@ -122,35 +124,52 @@ void panel_export(LabSession& lab, const LabState& s, ViewOptions& v) {
     e.region_max = ImVec2(vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y);
   }
 
-  if (e.recording) {
-    ImGui::PushStyleColor(ImGuiCol_Text, kRecordRed);
-    // "###rec": one ID however the count changes (a tab's ID is its label's by default).
-    const std::string rec = "● REC " + std::to_string(e.recorded_frames) + "  ■ Stop###rec";
-    if (ImGui::TabItemButton(rec.c_str(), ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) e.stop_recording = true;
-    ImGui::PopStyleColor();
-    tip("Recording: frames so far. Click to stop; the output's path is shown when it is written.");
-  }
   if (ImGui::TabItemButton("Export ▾", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) ImGui::OpenPopup("export");
   tip("Save the data behind the views (CSV, JSON), save or open a session, record the window.");
+  v.frame_items.push_back({"export", {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
+  if (ImGui::IsPopupOpen("export")) v.popup_button = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
   if (ImGui::BeginPopup("export")) {
     ImGui::PushItemWidth(ImGui::GetFontSize() * 16);
     data_section(s, e);
     ImGui::Separator();
     session_section(lab, e);
     ImGui::Separator();
-    record_section(e);
+    record_section(v);
     ImGui::PopItemWidth();
     ImGui::EndPopup();
   }
 
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  const float pad = ImGui::GetFontSize();
+  if (e.recording) {
+    // Top right, over the tab bar's end: chrome, so not in the recording itself.
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x - pad * 0.25f, vp->WorkPos.y + pad * 0.25f),
+                            ImGuiCond_Always, ImVec2(1, 0));
+    ImGui::SetNextWindowBgAlpha(0.95f);
+    if (ImGui::Begin((std::string(kChromePrefix) + "_rec").c_str(), nullptr,
+                     ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                         ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav)) {
+      ImGui::PushStyleColor(ImGuiCol_Text, kRecordRed);
+      const std::string rec = "● REC " + std::to_string(e.recorded_frames) + "  ■ Stop###rec";
+      if (ImGui::SmallButton(rec.c_str())) e.stop_recording = true;
+      ImGui::PopStyleColor();
+      tip("Recording (this button is not in the recording): frames so far. Click to stop; the output's path is "
+          "shown when it is written.");
+    }
+    ImGui::End();
+  }
+  // Success fades after kMessageSeconds; an error stays until dismissed.
+  if (e.message != e.shown_message) {
+    e.shown_message = e.message;
+    e.shown_at = ImGui::GetTime();
+  }
+  if (!e.message.empty() && !e.message_is_error && ImGui::GetTime() - e.shown_at > kMessageSeconds) e.message.clear();
   if (!e.message.empty()) {
-    // The outcome stays in a corner until dismissed: a path to copy, or what went wrong.
-    const ImGuiViewport* vp = ImGui::GetMainViewport();
-    const float pad = ImGui::GetFontSize();
+    // The outcome in a corner: a path to copy, or what went wrong.
     ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x - pad, vp->WorkPos.y + vp->WorkSize.y - pad),
                             ImGuiCond_Always, ImVec2(1, 1));
     ImGui::SetNextWindowBgAlpha(0.95f);
-    if (ImGui::Begin("##export_outcome", nullptr,
+    if (ImGui::Begin((std::string(kChromePrefix) + "_outcome").c_str(), nullptr,
                      ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                          ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav)) {
       ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);

@@ -11,6 +11,11 @@
 
 namespace bnlab {
 
+// Windows whose name starts with this are the app's own chrome ("● REC", an export's outcome):
+// drawn over a recording, never into it (app/gui.cpp), and left out of saved pictures.
+constexpr const char* kChromePrefix = "##chrome";
+constexpr double kMessageSeconds = 8;
+
 struct ExportState {
   // Paths as typed (relative to the directory bnlab started in).
   std::string data_path = "bnlab-data";        // + .csv or .json
@@ -19,8 +24,10 @@ struct ExportState {
   bool record_mp4 = false;
   int record_region = 0;  // 0 the window, 1 the views (without the controls)
 
-  std::string message;  // the last export's outcome, shown until the next one
+  std::string message;  // the last export's outcome: an error until dismissed, else for kMessageSeconds
   bool message_is_error = false;
+  std::string shown_message;  // `message` as first shown, at shown_at (ImGui::GetTime)
+  double shown_at = 0;
 
   // Requests to the app, cleared when it has acted on them.
   std::string open_session;      // reopen this session file

@@ -187,7 +187,12 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   ImFont* big = larger_font();
   const float title_h = big->FontSize + st.ItemSpacing.y * 2;
   const float text_h = std::max(column_height(left), column_height(right_col));
-  const float height = std::min(title_h + text_h + st.WindowPadding.y * 2, ImGui::GetContentRegionAvail().y * 0.4f);
+  float height = std::min(title_h + text_h + st.WindowPadding.y * 2, ImGui::GetContentRegionAvail().y * 0.4f);
+  // A picture saved at 2× or 4× measures text with fonts rasterized at that scale, whose lines
+  // break a little differently: it keeps the window's box, so everything below sits where it does
+  // on screen.
+  if (v.keep_lesson_height && v.lesson_height > 0) height = v.lesson_height;
+  v.lesson_height = height;
   ImGui::BeginChild("lesson_text", ImVec2(0, height), true);
   ImGui::PushFont(big);
   ImGui::TextWrapped("%s", l.title.c_str());

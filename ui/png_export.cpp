@@ -89,16 +89,20 @@ void png_options(const LabState& s, ViewOptions& v) {
   }
   for (int scale : {1, 2, 4}) {
     ImGui::RadioButton((std::to_string(scale) + "×").c_str(), &e.scale, scale);
+    v.frame_items.push_back({"png_scale_" + std::to_string(scale), {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
     ImGui::SameLine();
   }
   ImGui::TextDisabled("%d × %d pixels", static_cast<int>(size.x) * e.scale, static_cast<int>(size.y) * e.scale);
   const std::string hint = default_png_path(v, static_cast<long long>(s.step));
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
   ImGui::InputTextWithHint("file", hint.c_str(), &e.path);
+  // The outcome wraps within the file row, so a long path never widens the popup off the screen.
+  const float right = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Where to save; empty: %s", hint.c_str());
   if (ImGui::Button("Save")) e.requested = true;
+  v.frame_items.push_back({"png_save", {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
   if (!e.message.empty()) {
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 26);
+    ImGui::PushTextWrapPos(right);
     if (e.message_is_error) ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(200, 30, 30, 255));
     ImGui::TextUnformatted(e.message.c_str());
     if (e.message_is_error) ImGui::PopStyleColor();
@@ -113,6 +117,8 @@ void panel_png_export(const LabState& s, ViewOptions& v) {
     if (v.png.area == PngArea::Plot) v.png.area = PngArea::View;
     ImGui::OpenPopup("save_png");
   }
+  v.frame_items.push_back({"save_png", {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
+  if (ImGui::IsPopupOpen("save_png")) v.popup_button = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Save this view or the whole window as a PNG, drawn again at 1×, 2× or 4× the screen's pixels\n"
                       "(sharp on a slide or in print, not an enlarged screenshot). Right-click a plot to save only it.");
@@ -130,6 +136,7 @@ void plot_png_export(const LabState& s, ViewOptions& v) {
     e.plot_min = r.frame_min;
     e.plot_size = ImVec2(r.frame_max.x - r.frame_min.x, r.frame_max.y - r.frame_min.y);
     e.plot_title = r.title;
+    e.plot_index = plots->clicked_plot;
     e.path.clear();  // the hint names this plot
     e.message.clear();
     ImGui::OpenPopup("save_plot_png");
@@ -158,17 +165,35 @@ void save_lab_png(LabSession& lab, ViewOptions& v, ImVec2 display_size, float dp
   // Drawn from a copy: the picture shows the lab as it is, without the popup, and nothing the
   // offscreen frames do reaches the window's own options. "This view" is cut out of the whole
   // window, so it has exactly the on-screen layout, at the export's resolution.
+  // The copy carries none of the window's own messages, badges or popups into the picture.
   ViewOptions copy = v;
   copy.select_tab = true;
+  copy.exports.message.clear();
+  copy.exports.recording = false;
+  copy.png.message.clear();
+  copy.keep_lesson_height = true;
+  // The area is found again in the offscreen frame: text measured with fonts rasterized at 2× or
+  // 4× wraps a little differently (the lesson's box may gain a line), which moves what is below.
+  ImVec2 at = e.area == PngArea::Plot ? e.plot_min : e.view_min;
+  ImVec2 size = e.area == PngArea::Plot ? e.plot_size : e.view_size;
   try {
     Image img = render_offscreen(spec, [&] {
       apply_view(copy, dpi);
       draw_lab(lab, copy);
+      if (e.area == PngArea::View) {
+        at = copy.png.view_min;
+        size = copy.png.view_size;
+      }
+      const std::vector<plot::PlotRecord>& plots = plot::GetCurrentContext()->frame_plots;
+      if (e.area == PngArea::Plot && e.plot_index >= 0 && e.plot_index < static_cast<int>(plots.size()) &&
+          plots[static_cast<size_t>(e.plot_index)].title == e.plot_title) {
+        const plot::PlotRecord& r = plots[static_cast<size_t>(e.plot_index)];
+        at = r.frame_min;
+        size = ImVec2(r.frame_max.x - r.frame_min.x, r.frame_max.y - r.frame_min.y);
+      }
     });
     if (e.area != PngArea::Window) {
       const float s = static_cast<float>(e.scale);
-      const ImVec2 at = e.area == PngArea::Plot ? e.plot_min : e.view_min;
-      const ImVec2 size = e.area == PngArea::Plot ? e.plot_size : e.view_size;
       img = crop(img, static_cast<int>(std::lround(at.x * s)), static_cast<int>(std::lround(at.y * s)),
                  static_cast<int>(std::lround((at.x + size.x) * s)), static_cast<int>(std::lround((at.y + size.y) * s)));
     }

@@ -29,6 +29,7 @@ struct PngExport {
   ImVec2 view_min{0, 0}, view_size{0, 0};  // the current tab's view in ImGui units (set while drawing)
   ImVec2 plot_min{0, 0}, plot_size{0, 0};  // the right-clicked plot, title and labels included
   std::string plot_title;
+  int plot_index = -1;  // its place among the frame's plots (plot::Context::frame_plots)
 };
 
 // The "Save PNG ▾" tab-bar button with its popup (whole window or this view, 1×/2×/4×, path);
