@@ -36,10 +36,9 @@ TEST(UiLesson, PageDownAndUpStepThroughLessonsOntoTheirTabs) {
   ViewOptions v;
   LabSession lab(small("spiral-twins"), false);
   lab.wait_idle();
-  auto press = [&](int key) {
-    ImGui::GetIO().KeysDown[key] = true;
+  auto press = [&](int key) {  // queued as the app queues the window's key events
+    v.key_presses.push_back({key, false});
     ui.lab_frame(lab, v);
-    ImGui::GetIO().KeysDown[key] = false;
     ui.lab_frame(lab, v);
   };
   ui.lab_frame(lab, v);
