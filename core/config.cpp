@@ -453,6 +453,20 @@ RunConfig resolve_config(const json& user) {
   return c;
 }
 
+double base_lr(const RunConfig& cfg) {
+  double base = 0;
+  for (const auto& net : cfg.networks) base = base == 0 ? net.optim.lr : std::min(base, net.optim.lr);
+  return base;
+}
+
+void set_base_lr(RunConfig& cfg, double base, double lo, double hi) {
+  const double old = base_lr(cfg);
+  if (old <= 0 || base <= 0) return;
+  double factor = base / old;
+  for (const auto& net : cfg.networks) factor = std::clamp(factor, lo / net.optim.lr, hi / net.optim.lr);
+  for (auto& net : cfg.networks) net.optim.lr *= factor;
+}
+
 bool any_norm(const RunConfig& cfg, Norm n) {
   for (const auto& net : cfg.networks)
     if (std::find(net.model.norm.begin(), net.model.norm.end(), n) != net.model.norm.end()) return true;

@@ -159,4 +159,10 @@ RunConfig build_config(const std::string& preset, const std::string& config_file
 
 bool any_norm(const RunConfig& cfg, Norm n);
 
+// The lab's global learning rate: the smallest network's, the base the others are multiples of
+// (lesson 3's ×1, ×5, ×30). set_base_lr scales every network's rate by base / base_lr(cfg), so
+// each keeps its multiplier; the factor is limited so that every rate stays in [lo, hi].
+double base_lr(const RunConfig& cfg);
+void set_base_lr(RunConfig& cfg, double base, double lo, double hi);
+
 }  // namespace bnlab

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -412,6 +414,30 @@ TEST(ConfigPresets, UnknownPresetListsThePresets) {
     EXPECT_HAS(msg, "paper-fig2");
     for (const auto& p : list_presets()) EXPECT_HAS(msg, p.name);
   }
+}
+
+}  // namespace
+}  // namespace bnlab
+
+namespace bnlab {
+namespace {
+
+// Lesson 3's ×1 / ×5 / ×30 networks keep their multiples when the global rate moves, and the
+// factor stops where a rate would leave the slider's range.
+TEST(Config, BaseLearningRateScalesEveryNetworkKeepingItsMultiple) {
+  RunConfig cfg = build_config("lesson-3-learning-rates", "", {});
+  std::vector<double> before;
+  for (const auto& n : cfg.networks) before.push_back(n.optim.lr);
+  const double base = base_lr(cfg);
+  EXPECT_DOUBLE_EQ(base, *std::min_element(before.begin(), before.end()));
+  set_base_lr(cfg, base / 10, 1e-4, 10);
+  EXPECT_DOUBLE_EQ(base_lr(cfg), base / 10);
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_NEAR(cfg.networks[i].optim.lr, before[i] / 10, 1e-12);
+  set_base_lr(cfg, 5, 1e-4, 10);  // the largest (×30) stops at 10
+  double top = 0;
+  for (const auto& n : cfg.networks) top = std::max(top, n.optim.lr);
+  EXPECT_NEAR(top, 10, 1e-9);
+  EXPECT_NEAR(top / base_lr(cfg), 30, 1e-9);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // [SECTION] View
 
 #include <cmath>
+#include <cstdio>
 
 #include "ui/panel_common.h"
 
@@ -98,13 +99,15 @@ void transport(LabSession& lab, const LabState& s) {
 bool run_settings(RunConfig& d) {
   bool changed = false;
   if (ImGui::CollapsingHeader("Training (live)", ImGuiTreeNodeFlags_DefaultOpen)) {
-    double lr = d.networks[0].optim.lr;
+    double lr = base_lr(d);
     if (log_slider("learning rate", &lr, 1e-4f, 10.f, "%.4g")) {
-      for (auto& n : d.networks) n.optim.lr = lr;
+      set_base_lr(d, lr, 1e-4, 10);
       changed = true;
     }
-    tip("SGD learning rate of every network (log scale, 1e-4 to 10); each network's own slider is below. "
-        "Applies at once. Drag it up until the network without BN diverges.");
+    tip("The base SGD learning rate (log scale, 1e-4 to 10): the smallest network's. Every network's rate is a "
+        "multiple of it (its slider below shows \"×5\"), and keeps that multiple when this moves, so a lesson's "
+        "×1 / ×5 / ×30 networks stay what their names say. Applies at once. Drag it up until the network without "
+        "BN diverges.");
     int batch = d.batch;
     if (ImGui::SliderInt("batch size", &batch, 1, 512, "%d", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp)) {
       d.batch = batch;
@@ -210,8 +213,13 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
       ImGui::TextWrapped("Name not applied: %s", v.name_problem.c_str());
       ImGui::PopStyleColor();
     }
-    *changed |= log_slider("lr", &n.optim.lr, 1e-4f, 10.f, "%.4g");
-    tip("This network's learning rate (log scale). Applies at once.");
+    // Shown as the rate and its multiple of the base (the global slider), e.g. "0.25 (×5)".
+    const double base = base_lr(d);
+    char lr_format[48];
+    std::snprintf(lr_format, sizeof lr_format, "%%.4g (×%.3g)", base > 0 ? n.optim.lr / base : 1.0);
+    *changed |= log_slider("lr", &n.optim.lr, 1e-4f, 10.f, lr_format);
+    tip("This network's learning rate (log scale) and, in brackets, its multiple of the base rate above, which "
+        "it keeps when the base moves. Applies at once.");
 
     // Normalization per layer.
     ImGui::TextUnformatted("normalization:");
