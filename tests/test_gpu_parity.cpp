@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -96,10 +98,6 @@ template <class Mat>
 std::vector<float> row_major(const Mat& m) {  // an Eigen (rows, cols) matrix as row-major floats
   Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> r = m.template cast<float>();
   return std::vector<float>(r.data(), r.data() + r.size());
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 void expect_params_close(const NetworkParams& gpu, const NetworkParams& cpu, const std::string& what, double atol,

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+#include "core/session_file.h"
 #include "tests/xvfb_launch.h"
 
 namespace bnlab {
@@ -67,7 +69,8 @@ TEST(UiWindow, ScreenshotHasContentInEveryPlot) {
 }
 
 // --tab opens each tab (for screenshots of every view): the plots drawn are that tab's, and every
-// one of them has data. An unknown tab name is an error, not a silent default.
+// one of them has data. An unknown tab name is an error, not a silent default. The window opens a
+// session saved at step 300 (paused there), so every plot has data however fast the build trains.
 TEST(UiWindow, TabOptionOpensEachTab) {
   if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed";
   const fs::path dir = fs::temp_directory_path() / ("bnlab_ui_tabs_" + std::to_string(::getpid()));
@@ -75,6 +78,14 @@ TEST(UiWindow, TabOptionOpensEachTab) {
   const std::string log = (dir / "log.txt").string();
   const std::string bad = "XDG_CONFIG_HOME=" + dir.string() + " " BNLAB_BINARY " --tab nonsense > " + log + " 2>&1";
   EXPECT_EQ(WEXITSTATUS(std::system(bad.c_str())), 2);
+  const std::string session = (dir / "fig1.bnlab.json").string();
+  {
+    LabSession lab(build_config("paper-fig1", "", {}), /*playing=*/false);
+    lab.step(300);
+    lab.wait_idle();
+    ASSERT_TRUE(lab.state()->ready) << lab.state()->error;
+    save_session(session, lab.capture());
+  }
   // (tab, a word in the title of each of its plots, the number of plots with the default lesson)
   const struct {
     const char* tab;
@@ -84,10 +95,9 @@ TEST(UiWindow, TabOptionOpensEachTab) {
                {"health", "layer", 9},      {"affine", "layer", 12},  {"why-bn", "", 9}};
   for (const auto& t : kTabs) {
     const std::string png = (dir / (std::string(t.tab) + ".png")).string(), rects = (dir / "plots.json").string();
-    // 150 frames: the default lesson loads the full MNIST (60,000 digits, about a second on a busy
-    // machine) on the worker before the first step, and every plot needs a trained step.
     const Launch r = launch_in_xvfb(dir, dir.string(),
-                                    BNLAB_BINARY " --screenshot " + png + " --frames 150 --tab " + t.tab + " --plot-rects " + rects);
+                                    BNLAB_BINARY " --session " + session + " --screenshot " + png + " --frames 30 --tab " + t.tab +
+                                        " --plot-rects " + rects);
     ASSERT_EQ(r.code, 0) << t.tab << ": " << r.output;
     std::ifstream in(rects);
     const nlohmann::json j = nlohmann::json::parse(in);
