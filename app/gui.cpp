@@ -109,8 +109,12 @@ void save_run(const std::filesystem::path& file, const RunConfig& cfg) {
 // [SECTION] Window
 
 // SIGINT and SIGTERM close the window as its close button does, so settings are saved on the way out.
+// A second one ends the process at once, whatever the worker thread is busy with.
 volatile std::sig_atomic_t g_quit = 0;
-void on_quit_signal(int) { g_quit = 1; }
+void on_quit_signal(int sig) {
+  g_quit = 1;
+  std::signal(sig, SIG_DFL);
+}
 
 // Set by any input event; installed before ImGui's GLFW callbacks, which chain to these.
 bool g_input_seen = true;

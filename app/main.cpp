@@ -14,10 +14,10 @@ int main(int argc, char** argv) {
   app.add_option("--set", gui.sets, "Window: override one key of the lesson, e.g. --set optim.lr=2")->allow_extra_args(false);
   app.add_option("--size", gui.size, "Window size WxH (default 1600x900)");
   app.add_option("--screenshot", gui.screenshot, "Run --frames frames, save the window as this PNG and exit");
-  app.add_option("--frames", gui.frames, "Frames before the screenshot (default 120, about 2 s)")->check(CLI::PositiveNumber);
+  app.add_option("--frames", gui.frames, "Frames before the screenshot (default 120, about 2 s)")->check(CLI::Range(1, 1000000));
   app.add_option("--plot-rects", gui.plot_rects, "Write the layout as JSON (for tests): plots, tabs, popups, view state; of the screenshot's frame, or else of the last frame when the window closes");
   app.add_option("--bench-ui", gui.bench_seconds, "Train and draw for this many seconds; report frame times and steps/s")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 86400.0));
   app.add_option("--bench-out", gui.bench_out, "With --bench-ui: also write the report to this file");
   app.add_option("--tab", gui.tab, "Window: open this tab (figure1, percentiles, histograms, over-time, health, affine, why-bn)");
   app.add_option("--theme", gui.theme, "Window: light | dark");
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   int bench_rounds = 3;
   std::string bench_csv = "bench/results/gpu.csv";
   CLI::App* cmd_bench = app.add_subcommand("bench", "Measure steps/s of the GPU and CPU backends on the paper network");
-  cmd_bench->add_option("--rounds", bench_rounds, "Rounds of every case; the median is reported")->check(CLI::PositiveNumber);
+  cmd_bench->add_option("--rounds", bench_rounds, "Rounds of every case; the median is reported")->check(CLI::Range(1, 1000));
   cmd_bench->add_option("--csv", bench_csv, "Where to write the figures as CSV");
 
   bnlab::FigureArgs fig;
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   cmd_fig->add_option("--preset", fig.preset, "The preset to train (see `bnlab presets`); default paper-fig1");
   cmd_fig->add_option("--out", fig.out, "The PNG to write (default <preset>.png); the CSV goes beside it");
   cmd_fig->add_option("--kind", fig.kind, "paper-fig1 | histograms | saturation | lr-sweep | overview (default: the preset's)");
-  cmd_fig->add_option("--steps", fig.steps, "Training steps (default: the preset's)")->check(CLI::NonNegativeNumber);
+  cmd_fig->add_option("--steps", fig.steps, "Training steps (default: the preset's)")->check(CLI::Range(0LL, 1000000000LL));
   cmd_fig->add_option("--size", fig.size, "Logical size WxH (default 1600x900)");
   cmd_fig->add_option("--scale", fig.scale, "Pixels per logical pixel: 1, 2, 4 (rendered at that resolution)");
   cmd_fig->add_option("--at", fig.at, "Histograms: steps to show, e.g. 0,1000,50000 (the nearest snapshots)");

@@ -232,6 +232,7 @@ int run_command(const RunArgs& args) {
     };
     opt.message = [](const std::string& m) { std::fprintf(stderr, "\n%s\n", m.c_str()); };
     const RunSummary summary = run_training(*trainer, cfg, opt);
+    writer.close();  // throws if the last rows did not reach the disk: then the run failed
     if (summary.fallback) trainer.reset();  // the GPU's; the run ended on summary.fallback
     Trainer& finished = summary.fallback ? *summary.fallback : *trainer;
     std::signal(SIGINT, SIG_DFL);

@@ -6,7 +6,7 @@
 //
 // skip(k) puts the order where k calls of next() would leave it without building the epochs that
 // are passed over whole, so a trainer can start at step N in the data order it would have had
-// there (Trainer::seek) in milliseconds rather than the time of N steps.
+// there (Trainer::seek) in milliseconds whatever N, rather than the time of N steps.
 #pragma once
 
 #include <algorithm>
@@ -38,11 +38,12 @@ class BatchOrder {
     while (count > 0) {
       if (pos_ + batch_ > n_) {
         if (count > per_epoch) {
-          // Drawn whole and never read: only the generator must move, by the n − 1 draws of
-          // Rng::shuffle's Fisher–Yates (order_ is rebuilt from 0, 1, 2, ... by the epoch that is read).
-          if (shuffle_)
-            for (int i = n_; i > 1; --i) rng_.next();
-          count -= per_epoch;
+          // Epochs drawn whole and never read: only the generator must move, by the n − 1 draws
+          // of Rng::shuffle's Fisher–Yates per epoch (order_ is rebuilt from 0, 1, 2, ... by the
+          // epoch that is read), all at once. What remains is 1 … per_epoch batches.
+          const int64_t epochs = (count - 1) / per_epoch;
+          if (shuffle_) rng_.discard(static_cast<__uint128_t>(epochs) * static_cast<unsigned>(n_ - 1));
+          count -= epochs * per_epoch;
           continue;
         }
         new_epoch();

@@ -106,14 +106,29 @@ const json& default_config_json() {
 }
 
 json parse_config_text(const std::string& text, const std::string& source) {
+  // A key given twice in one object would silently keep the last value: refused. The callback
+  // sees each object's keys in order; `seen` holds those of every open object.
+  std::vector<std::vector<std::string>> seen;
+  const json::parser_callback_t no_duplicates = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) seen.emplace_back();
+    if (event == json::parse_event_t::object_end) seen.pop_back();
+    if (event == json::parse_event_t::key) {
+      const std::string key = parsed.get<std::string>();
+      if (std::find(seen.back().begin(), seen.back().end(), key) != seen.back().end())
+        throw ConfigError(source + ": the key \"" + key + "\" appears twice in one object; keep one");
+      seen.back().push_back(key);
+    }
+    return true;
+  };
   try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message is "[json.exception.parse_error.101] parse error at line 3, column 5: ...";
-    // keep the part from "line" on.
+    return json::parse(text, no_duplicates);
+  } catch (const json::exception& e) {
+    // nlohmann's messages start "[json.exception.parse_error.101] parse error at line 3, column 5:"
+    // or "[json.exception.out_of_range.406] number overflow parsing '1e400'": keep what follows
+    // the bracket.
     const std::string what = e.what();
-    const auto at = what.find("line ");
-    throw ConfigError(source + ": not valid JSON: " + (at == std::string::npos ? what : what.substr(at)));
+    const auto at = what.find("] ");
+    throw ConfigError(source + ": not valid JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
   }
 }
 
@@ -163,11 +178,11 @@ void apply_override(json& doc, const std::string& assignment) {
       if (!is_index(p))
         throw ConfigError("--set " + key + ": '" + p + "' is not an index into the list (0 … " +
                           std::to_string(node->size() - 1) + ")");
-      const size_t idx = std::stoul(p);
-      if (idx >= node->size())
+      // Compared as text first: an index of 20 digits does not fit stoul.
+      if (p.size() > 9 || std::stoul(p) >= node->size())
         throw ConfigError("--set " + key + ": index " + p + " is past the end (the list has " +
                           std::to_string(node->size()) + " entries)");
-      node = &(*node)[idx];
+      node = &(*node)[std::stoul(p)];
     } else {
       if (!node->is_object()) *node = json::object();
       node = &(*node)[p];
@@ -289,14 +304,18 @@ struct KeyNamer {
   }
 };
 
-std::string num(double v) {
-  std::ostringstream o;
-  o << v;
-  return o.str();
+// Messages quote the value as written (`written`), not as converted.
+void require(bool ok, const std::string& key, const json& written, const std::string& allowed) {
+  if (!ok) throw ConfigError(key + "=" + written.dump() + ": " + allowed);
 }
 
-void require(bool ok, const std::string& key, double value, const std::string& allowed) {
-  if (!ok) throw ConfigError(key + "=" + num(value) + ": " + allowed);
+// An integer key, checked against lo … hi on the value as written before it is converted to T,
+// so 4294967297 is refused rather than wrapped to 1. Every value in range is exact as a double.
+template <class T>
+T integer(const json& v, const std::string& key, double lo, double hi, const std::string& allowed) {
+  const double x = v.get<double>();
+  require(x >= lo && x <= hi, key, v, allowed);
+  return static_cast<T>(x);
 }
 
 NetworkConfig resolve_network(const json& base, const json& entry, size_t index) {
@@ -308,10 +327,9 @@ NetworkConfig resolve_network(const json& base, const json& entry, size_t index)
   NetworkConfig n;
   n.name = entry.value("name", "");
   const json& m = merged["model"];
-  n.model.hidden = m["hidden"].get<std::vector<int>>();
+  for (const json& w : m["hidden"])
+    n.model.hidden.push_back(integer<int>(w, key("model", "hidden"), 1, 4096, "every width must be in 1 … 4096"));
   if (n.model.hidden.empty()) throw ConfigError(key("model", "hidden") + "=[]: give at least one hidden layer");
-  for (int w : n.model.hidden)
-    require(w >= 1 && w <= 4096, key("model", "hidden"), w, "every width must be in 1 … 4096");
   n.model.activation = parse_enum(kActivations, key("model", "activation"), m["activation"].get<std::string>());
   if (m["norm"].is_string()) {
     n.model.norm.assign(n.model.hidden.size(), parse_enum(kNorms, key("model", "norm"), m["norm"].get<std::string>()));
@@ -323,31 +341,31 @@ NetworkConfig resolve_network(const json& base, const json& entry, size_t index)
   }
   n.model.init = parse_enum(kInits, key("model", "init"), m["init"].get<std::string>());
   n.model.init_std = m["init_std"].get<double>();
-  require(n.model.init_std > 0 && n.model.init_std <= 100, key("model", "init_std"), n.model.init_std, "must be in (0, 100]");
+  require(n.model.init_std > 0 && n.model.init_std <= 100, key("model", "init_std"), m["init_std"], "must be in (0, 100]");
 
   const json& b = merged["bn"];
   n.bn.momentum = b["momentum"].get<double>();
-  require(n.bn.momentum >= 0 && n.bn.momentum <= 1, key("bn", "momentum"), n.bn.momentum, "must be in [0, 1]");
+  require(n.bn.momentum >= 0 && n.bn.momentum <= 1, key("bn", "momentum"), b["momentum"], "must be in [0, 1]");
   n.bn.eps = b["eps"].get<double>();
-  require(n.bn.eps > 0 && n.bn.eps <= 1, key("bn", "eps"), n.bn.eps, "must be in (0, 1]");
+  require(n.bn.eps > 0 && n.bn.eps <= 1, key("bn", "eps"), b["eps"], "must be in (0, 1]");
   const std::string affine = b["affine"].get<std::string>();
   if (affine != "learn" && affine != "frozen")
     throw ConfigError(key("bn", "affine") + "=" + affine + ": not allowed; use learn | frozen");
   n.bn.learn_affine = affine == "learn";
   n.bn.gamma = b["gamma"].get<double>();
   n.bn.beta = b["beta"].get<double>();
-  require(std::isfinite(n.bn.gamma) && std::abs(n.bn.gamma) <= 1e3, key("bn", "gamma"), n.bn.gamma, "must be in [−1000, 1000]");
-  require(std::isfinite(n.bn.beta) && std::abs(n.bn.beta) <= 1e3, key("bn", "beta"), n.bn.beta, "must be in [−1000, 1000]");
+  require(std::isfinite(n.bn.gamma) && std::abs(n.bn.gamma) <= 1e3, key("bn", "gamma"), b["gamma"], "must be in [−1000, 1000]");
+  require(std::isfinite(n.bn.beta) && std::abs(n.bn.beta) <= 1e3, key("bn", "beta"), b["beta"], "must be in [−1000, 1000]");
   n.bn.noise_mean = b["noise_mean"].get<double>();
-  require(n.bn.noise_mean >= 0 && n.bn.noise_mean <= 10, key("bn", "noise_mean"), n.bn.noise_mean, "must be in [0, 10]");
+  require(n.bn.noise_mean >= 0 && n.bn.noise_mean <= 10, key("bn", "noise_mean"), b["noise_mean"], "must be in [0, 10]");
   n.bn.noise_std = b["noise_std"].get<double>();
-  require(n.bn.noise_std >= 0 && n.bn.noise_std <= 10, key("bn", "noise_std"), n.bn.noise_std, "must be in [0, 10]");
+  require(n.bn.noise_std >= 0 && n.bn.noise_std <= 10, key("bn", "noise_std"), b["noise_std"], "must be in [0, 10]");
 
   const json& o = merged["optim"];
   n.optim.lr = o["lr"].get<double>();
-  require(n.optim.lr > 0 && n.optim.lr <= 100, key("optim", "lr"), n.optim.lr, "must be in (0, 100]");
+  require(n.optim.lr > 0 && n.optim.lr <= 100, key("optim", "lr"), o["lr"], "must be in (0, 100]");
   n.optim.momentum = o["momentum"].get<double>();
-  require(n.optim.momentum >= 0 && n.optim.momentum < 1, key("optim", "momentum"), n.optim.momentum, "must be in [0, 1)");
+  require(n.optim.momentum >= 0 && n.optim.momentum < 1, key("optim", "momentum"), o["momentum"], "must be in [0, 1)");
   return n;
 }
 
@@ -364,20 +382,21 @@ RunConfig resolve_config(const json& user) {
   full.merge_patch(doc);  // objects merge key by key; lists and scalars replace
 
   RunConfig c;
-  if (full["seed"].is_number_integer() && full["seed"].get<int64_t>() < 0)
-    throw ConfigError("seed=" + full["seed"].dump() + ": must be ≥ 0");
-  c.seed = full["seed"].get<uint64_t>();
+  // The seed is any uint64: a JSON integer ≥ 0 (kept exactly), or a whole number written as a
+  // float (1e6; check_against allows those below 9e15).
+  const json& seed = full["seed"];
+  require(seed.get<double>() >= 0, "seed", seed, "must be a whole number in 0 … 18446744073709551615");
+  c.seed = seed.is_number_float()      ? static_cast<uint64_t>(seed.get<double>())
+           : seed.is_number_unsigned() ? seed.get<uint64_t>()
+                                       : static_cast<uint64_t>(seed.get<int64_t>());
   c.backend = parse_enum(kBackends, "backend", full["backend"].get<std::string>());
-  c.threads = full["threads"].get<int>();
-  require(c.threads >= 0 && c.threads <= kMaxThreads, "threads", c.threads,
-          "must be in 0 … " + std::to_string(kMaxThreads) + " (0 = every core; the live lab leaves one for its window)");
+  c.threads = integer<int>(full["threads"], "threads", 0, kMaxThreads,
+                           "must be in 0 … " + std::to_string(kMaxThreads) + " (0 = every core; the live lab leaves one for its window)");
 
   const json& dj = full["data"];
   c.data.kind = parse_enum(kDataKinds, "data.kind", dj["kind"].get<std::string>());
-  c.data.train_size = dj["train_size"].get<int>();
-  c.data.test_size = dj["test_size"].get<int>();
-  require(c.data.train_size >= 0, "data.train_size", c.data.train_size, "must be ≥ 0 (0 = all)");
-  require(c.data.test_size >= 0, "data.test_size", c.data.test_size, "must be ≥ 0 (0 = all)");
+  c.data.train_size = integer<int>(dj["train_size"], "data.train_size", 0, 1e9, "must be in 0 … 1000000000 (0 = all)");
+  c.data.test_size = integer<int>(dj["test_size"], "data.test_size", 0, 1e9, "must be in 0 … 1000000000 (0 = all)");
   c.data.shuffle = dj["shuffle"].get<bool>();
   c.data.binarize = dj["binarize"].get<bool>();
   c.data.train_images = dj["train_images"].get<std::string>();
@@ -388,32 +407,23 @@ RunConfig resolve_config(const json& user) {
     for (const char* k : {"train_images", "train_labels", "test_images", "test_labels"})
       if (dj[k].get<std::string>().empty())
         throw ConfigError(std::string("data.") + k + " is empty: data.kind=idx needs the paths of all four IDX files");
-  c.data.dim = dj["dim"].get<int>();
-  require(c.data.dim >= (c.data.kind == DataKind::Spiral ? 2 : 1) && c.data.dim <= 4096, "data.dim", c.data.dim,
-          c.data.kind == DataKind::Spiral ? "must be in 2 … 4096 for a spiral" : "must be in 1 … 4096");
-  c.data.classes = dj["classes"].get<int>();
-  require(c.data.classes >= 2 && c.data.classes <= 100, "data.classes", c.data.classes, "must be in 2 … 100");
+  c.data.dim = integer<int>(dj["dim"], "data.dim", c.data.kind == DataKind::Spiral ? 2 : 1, 4096,
+                            c.data.kind == DataKind::Spiral ? "must be in 2 … 4096 for a spiral" : "must be in 1 … 4096");
+  c.data.classes = integer<int>(dj["classes"], "data.classes", 2, kMaxClasses, "must be in 2 … " + std::to_string(kMaxClasses));
   c.data.noise = dj["noise"].get<double>();
-  require(c.data.noise >= 0 && c.data.noise <= 10, "data.noise", c.data.noise, "must be in [0, 10]");
+  require(c.data.noise >= 0 && c.data.noise <= 10, "data.noise", dj["noise"], "must be in [0, 10]");
 
-  c.batch = full["optim"]["batch"].get<int>();
-  require(c.batch >= 1 && c.batch <= 65536, "optim.batch", c.batch, "must be in 1 … 65536");
-  c.steps = full["steps"].get<int64_t>();
-  require(c.steps >= 0 && c.steps <= 1000000000, "steps", static_cast<double>(c.steps), "must be in 0 … 1e9");
-  c.eval_every = full["eval_every"].get<int64_t>();
-  require(c.eval_every >= 1, "eval_every", static_cast<double>(c.eval_every), "must be ≥ 1");
-  c.eval_train_size = full["eval_train_size"].get<int>();
-  require(c.eval_train_size >= 1 && c.eval_train_size <= 1000000, "eval_train_size", c.eval_train_size,
-          "must be in 1 … 1000000");
-  c.log_every = full["log_every"].get<int64_t>();
-  require(c.log_every >= 1, "log_every", static_cast<double>(c.log_every), "must be ≥ 1");
+  c.batch = integer<int>(full["optim"]["batch"], "optim.batch", 1, 65536, "must be in 1 … 65536");
+  c.steps = integer<int64_t>(full["steps"], "steps", 0, 1e9, "must be in 0 … 1000000000");
+  c.eval_every = integer<int64_t>(full["eval_every"], "eval_every", 1, 1e9, "must be in 1 … 1000000000");
+  c.eval_train_size = integer<int>(full["eval_train_size"], "eval_train_size", 1, 1000000, "must be in 1 … 1000000");
+  c.log_every = integer<int64_t>(full["log_every"], "log_every", 1, 1e9, "must be in 1 … 1000000000");
   c.eval_stats = parse_enum(kEvalStats, "eval_stats", full["eval_stats"].get<std::string>());
 
-  c.stats.probe_size = full["stats"]["probe_size"].get<int>();
-  require(c.stats.probe_size >= 2 && c.stats.probe_size <= 100000, "stats.probe_size", c.stats.probe_size, "must be in 2 … 100000");
-  c.stats.bins = full["stats"]["bins"].get<int>();
-  require(c.stats.bins >= 8 && c.stats.bins <= 1024, "stats.bins", c.stats.bins, "must be in 8 … 1024");
-  c.stats.typical_unit = full["stats"]["typical_unit"].get<int>();
+  c.stats.probe_size = integer<int>(full["stats"]["probe_size"], "stats.probe_size", 2, 100000, "must be in 2 … 100000");
+  c.stats.bins = integer<int>(full["stats"]["bins"], "stats.bins", 8, 1024, "must be in 8 … 1024");
+  const json& typical = full["stats"]["typical_unit"];
+  c.stats.typical_unit = integer<int>(typical, "stats.typical_unit", 0, 4095, "must be in 0 … 4095");
 
   c.landscape.every = full["landscape"]["every"].get<int64_t>();
   require(c.landscape.every >= 0 && c.landscape.every <= 1000000000, "landscape.every",
@@ -441,7 +451,7 @@ RunConfig resolve_config(const json& user) {
     for (const auto& other : c.networks)
       if (other.name == n.name) throw ConfigError("networks." + std::to_string(i) + ".name=" + n.name + ": two networks have this name");
     const int narrowest = *std::min_element(n.model.hidden.begin(), n.model.hidden.end());
-    require(c.stats.typical_unit >= 0 && c.stats.typical_unit < narrowest, "stats.typical_unit", c.stats.typical_unit,
+    require(c.stats.typical_unit < narrowest, "stats.typical_unit", typical,
             "must name a unit of every hidden layer (0 … " + std::to_string(narrowest - 1) + ")");
     c.networks.push_back(std::move(n));
   }

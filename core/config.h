@@ -105,6 +105,7 @@ constexpr size_t kMaxMultipliers = 16;
 
 constexpr size_t kMaxNetworks = 16;  // networks that train side by side in one run
 constexpr int kMaxThreads = 256;     // the `threads` key's upper bound
+constexpr int kMaxClasses = 100;     // classes of a data set: data.classes, and labels 0 … 99 of IDX files
 
 struct RunConfig {
   std::string preset;  // the built-in preset it came from ("" for a config file); not a config key

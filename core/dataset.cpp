@@ -49,18 +49,25 @@ Dataset to_dataset(const IdxArray& images, const std::string& images_name, const
   std::transform(images.data.begin(), images.data.end(), d.x.begin(),
                  [](uint8_t p) { return static_cast<float>(p) / 255.0f; });
   d.y.assign(labels.data.begin(), labels.data.end());  // (n)
-  d.classes = 1 + *std::max_element(d.y.begin(), d.y.end());
+  const auto top = std::max_element(d.y.begin(), d.y.end());
+  if (*top >= kMaxClasses)
+    fail(labels_name + ": label " + std::to_string(*top) + " at item " + std::to_string(top - d.y.begin()) +
+         "; labels must be in 0 … " + std::to_string(kMaxClasses - 1) + " (the classes are 0 … the largest label)");
+  d.classes = 1 + *top;
   return d;
 }
 
 // The four files of a split, in the order train images, train labels, test images, test labels.
 using IdxNames = std::array<std::string, 4>;
 
+// `read(name, items)` reads one file; labels come first, so that the images' header is checked
+// against their number before the images are inflated.
 template <class Read>
 DataSplit idx_split(const IdxNames& names, Read read) {
   DataSplit s;
-  s.train = to_dataset(read(names[0]), names[0], read(names[1]), names[1]);
-  s.test = to_dataset(read(names[2]), names[2], read(names[3]), names[3]);
+  const IdxArray train_labels = read(names[1], 0), test_labels = read(names[3], 0);
+  s.train = to_dataset(read(names[0], train_labels.dims[0]), names[0], train_labels, names[1]);
+  s.test = to_dataset(read(names[2], test_labels.dims[0]), names[2], test_labels, names[3]);
   if (s.train.dim != s.test.dim)
     fail(names[0] + " has " + std::to_string(s.train.dim) + " features per example but " +
          names[2] + " has " + std::to_string(s.test.dim) + "; they must be equal");
@@ -94,11 +101,11 @@ DataSplit load_full_mnist() {
 DataSplit load_mnist_10k() {
   const IdxNames names = {"mnist/train-images-idx3-ubyte.gz", "mnist/train-labels-idx1-ubyte.gz",
                           "mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz"};
-  return idx_split(names, [](const std::string& name) {
+  return idx_split(names, [](const std::string& name, uint32_t items) {
     const std::string_view bytes = embedded_file(name);
     if (bytes.empty())
       fail(name + ": not embedded in this binary (assets/mnist was missing when it was built)");
-    return read_idx_bytes(bytes, "embedded " + name);
+    return read_idx_bytes(bytes, "embedded " + name, items);
   });
 }
 

@@ -25,7 +25,9 @@ bool is_gzip(const char* p, size_t n) {
   return n >= 2 && static_cast<uint8_t>(p[0]) == 0x1f && static_cast<uint8_t>(p[1]) == 0x8b;
 }
 
-std::string gunzip(std::string_view in, const std::string& name) {
+// Inflates `in`, stopping once `cap` bytes are out (the output may pass it by one chunk): a small
+// file can claim any size, so what is inflated is bounded by what its header was allowed to claim.
+std::string gunzip(std::string_view in, const std::string& name, size_t cap) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) fail(name, "zlib could not start inflating");
   const std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, inflateEnd);
@@ -44,6 +46,7 @@ std::string gunzip(std::string_view in, const std::string& name) {
     z.avail_out = static_cast<uInt>(chunk.size());
     const int rc = inflate(&z, Z_NO_FLUSH);
     out.append(chunk.data(), chunk.size() - z.avail_out);
+    if (out.size() >= cap) return out;
     if (rc == Z_STREAM_END) {
       // gzip allows members back to back (cat a.gz b.gz > c.gz); anything else is damage.
       const char* next = z.avail_in ? reinterpret_cast<const char*>(z.next_in) : in.data() + handed;
@@ -60,7 +63,17 @@ std::string gunzip(std::string_view in, const std::string& name) {
   }
 }
 
-IdxArray parse_idx(std::string_view b, const std::string& name) {
+// What an IDX header says: the sizes, the header's length and the data's.
+struct IdxHeader {
+  std::vector<uint32_t> dims;
+  size_t size = 0;      // bytes of the header
+  uint64_t total = 0;   // bytes of data it declares
+  std::string declared; // "60000×28×28 = 47040000 bytes" for messages
+};
+
+// Reads the header at the start of `b` and checks it: sizes not 0, data of at most kMaxIdxBytes,
+// `items` items (the first size) when `items` is not 0.
+IdxHeader parse_header(std::string_view b, const std::string& name, uint32_t items) {
   if (b.size() < 4 || b[0] != 0 || b[1] != 0) {
     std::string found;
     for (size_t i = 0; i < std::min<size_t>(b.size(), 4); ++i) {
@@ -85,28 +98,39 @@ IdxArray parse_idx(std::string_view b, const std::string& name) {
     fail(name, "truncated IDX header: " + std::to_string(ndims) + " dimensions need " +
                    std::to_string(header) + " bytes, found " + std::to_string(b.size()));
 
-  IdxArray a;
-  uint64_t total = 1;
-  std::string shape;  // "60000×28×28" for messages
-  const uint64_t limit = uint64_t{1} << 40;
+  IdxHeader h;
+  h.size = header;
+  h.total = 1;
+  std::string shape;  // "60000×28×28"
+  bool too_large = false;
   for (size_t k = 0; k < ndims; ++k) {
     const auto* p = reinterpret_cast<const uint8_t*>(b.data() + 4 + 4 * k);
     const uint32_t d = uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
     if (d == 0) fail(name, "IDX dimension " + std::to_string(k) + " has size 0");
-    if (d > limit / total) fail(name, "IDX dimensions are implausibly large");
-    total *= d;
+    too_large = too_large || d > kMaxIdxBytes / h.total;
+    if (!too_large) h.total *= d;
     shape += (k ? "×" : "") + std::to_string(d);
-    a.dims.push_back(d);
+    h.dims.push_back(d);
   }
-  const uint64_t found = b.size() - header;
-  const std::string declared = shape + " = " + std::to_string(total) + " bytes";
-  if (found < total)
-    fail(name, "truncated IDX file: header says " + declared + ", found " + std::to_string(found));
-  if (found > total)
-    fail(name, "IDX file has " + std::to_string(found - total) +
-                   " bytes beyond the data its header declares (" + declared + ")");
-  a.data.assign(b.begin() + header, b.end());
-  return a;
+  if (too_large)
+    fail(name, "IDX header declares " + shape + " bytes of data; bnlab reads at most " +
+                   std::to_string(kMaxIdxBytes) + " bytes (1 GiB) per file");
+  h.declared = shape + " = " + std::to_string(h.total) + " bytes";
+  if (items != 0 && h.dims[0] != items)
+    fail(name, "IDX header declares " + std::to_string(h.dims[0]) + " items, but the labels hold " +
+                   std::to_string(items) + "; they must be equal");
+  return h;
+}
+
+IdxArray parse_idx(std::string_view b, const std::string& name, uint32_t items) {
+  const IdxHeader h = parse_header(b, name, items);
+  const uint64_t found = b.size() - h.size;
+  if (found < h.total)
+    fail(name, "truncated IDX file: header says " + h.declared + ", found " + std::to_string(found));
+  if (found > h.total)
+    fail(name, "IDX file has " + std::to_string(found - h.total) +
+                   " bytes beyond the data its header declares (" + h.declared + ")");
+  return {h.dims, std::vector<uint8_t>(b.begin() + static_cast<std::ptrdiff_t>(h.size), b.end())};
 }
 
 std::string encode_idx(const IdxArray& a, const std::string& name) {
@@ -123,12 +147,15 @@ std::string encode_idx(const IdxArray& a, const std::string& name) {
 
 }  // namespace
 
-IdxArray read_idx_bytes(std::string_view bytes, const std::string& name) {
-  if (is_gzip(bytes.data(), bytes.size())) return parse_idx(gunzip(bytes, name), name);
-  return parse_idx(bytes, name);
+IdxArray read_idx_bytes(std::string_view bytes, const std::string& name, uint32_t items) {
+  if (!is_gzip(bytes.data(), bytes.size())) return parse_idx(bytes, name, items);
+  // The header first (at most 4 + 4·255 bytes), checked before any data is inflated; then the data
+  // it declares and at most one chunk more, enough to tell trailing bytes.
+  const IdxHeader h = parse_header(gunzip(bytes, name, 4 + 4 * 255), name, items);
+  return parse_idx(gunzip(bytes, name, h.size + h.total + 1), name, items);
 }
 
-IdxArray read_idx_file(const std::string& path) {
+IdxArray read_idx_file(const std::string& path, uint32_t items) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> close(f, std::fclose);
@@ -137,7 +164,7 @@ IdxArray read_idx_file(const std::string& path) {
   size_t n;
   while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) bytes.append(chunk, n);
   if (std::ferror(f)) fail(path, "read error");
-  return read_idx_bytes(bytes, path);
+  return read_idx_bytes(bytes, path, items);
 }
 
 void write_idx_file(const std::string& path, const IdxArray& a, bool gzip) {

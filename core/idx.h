@@ -18,12 +18,17 @@ struct IdxArray {
   std::vector<uint8_t> data;   // (dims[0], dims[1], ...) row-major
 };
 
+// The most data one IDX file may hold: the header is checked against it before anything is
+// inflated, so a small gzip file claiming gigabytes is refused at once.
+constexpr uint64_t kMaxIdxBytes = uint64_t{1} << 30;
+
 // Reads a .gz or plain IDX file (told apart by the gzip magic). Throws std::runtime_error naming
-// `path` and what is wrong: missing, not IDX, unsupported type, truncated, trailing bytes.
-IdxArray read_idx_file(const std::string& path);
+// `path` and what is wrong: missing, not IDX, unsupported type, too large, truncated, trailing
+// bytes, or — when `items` is not 0 (the number of labels, for images) — another number of items.
+IdxArray read_idx_file(const std::string& path, uint32_t items = 0);
 
 // The same for bytes already in memory (the embedded MNIST); `name` stands for the file in errors.
-IdxArray read_idx_bytes(std::string_view bytes, const std::string& name);
+IdxArray read_idx_bytes(std::string_view bytes, const std::string& name, uint32_t items = 0);
 
 // Writes `a` as IDX, gzip-compressed when `gzip` is set (header without time stamp, so equal
 // arrays give equal files). Throws std::runtime_error if the file cannot be written.

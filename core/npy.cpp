@@ -250,10 +250,11 @@ NpyArray decode_npy(const std::string& bytes, const std::string& name) {
          "np.ascontiguousarray(a)");
 
   const size_t available = bytes.size() - preamble - header_len;
-  size_t count = 1;
+  // A shape with a 0 holds nothing, whatever its other sizes.
+  size_t count = std::find(h.shape.begin(), h.shape.end(), 0) == h.shape.end() ? 1 : 0;
   for (const int64_t d : h.shape) {
     // A shape whose data could not fit in the file is truncated, whatever its exact size.
-    if (d != 0 && count > available / sizeof(float) / static_cast<size_t>(d)) {
+    if (count != 0 && count > available / sizeof(float) / static_cast<size_t>(d)) {
       fail(name, "truncated: shape " + shape_string(h.shape) +
                      " float32 needs more data than the " + std::to_string(available) +
                      " bytes the file has");
@@ -269,7 +270,8 @@ NpyArray decode_npy(const std::string& bytes, const std::string& name) {
   NpyArray a;
   a.shape = h.shape;
   a.data.resize(count);
-  std::memcpy(a.data.data(), bytes.data() + preamble + header_len, needed);
+  if (count > 0)  // an empty vector may have no buffer, and memcpy must not get a null pointer
+    std::memcpy(a.data.data(), bytes.data() + preamble + header_len, needed);
   return a;
 }
 

@@ -28,7 +28,7 @@ void check_network_name(const std::string& name) {
                              "component: not empty, '.', '..' or containing '/')");
 }
 
-// With learn_affine off, γ and β stay at the configured values for the whole run, so a file
+// With bn.affine = frozen, γ and β stay at the configured values for the whole run, so a file
 // holding anything else asks for two different things; say so instead of silently choosing one.
 void check_pinned(const std::string& file, const std::vector<float>& values, float pinned,
                   const char* symbol, const char* key) {
@@ -36,8 +36,8 @@ void check_pinned(const std::string& file, const std::vector<float>& values, flo
     if (values[i] == pinned) continue;
     std::ostringstream msg;
     msg << std::setprecision(9) << file << ": " << symbol << "[" << i << "] = " << values[i]
-        << ", but bn.learn_affine = false pins " << symbol << " at " << key << " = " << pinned
-        << "; set bn.learn_affine = true to start from the file's values";
+        << ", but bn.affine = frozen pins " << symbol << " at " << key << " = " << pinned
+        << "; set bn.affine = learn to start from the file's values";
     throw std::runtime_error(msg.str());
   }
 }

@@ -5,6 +5,7 @@
 // seeding streams, xoshiro256** for the stream, Box–Muller for Gaussians.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -36,6 +37,36 @@ class Rng {
     s_[3] = rotl(s_[3], 45);
     return result;
   }
+  // Moves the stream on as `draws` calls of next() would, in O(log draws) rather than O(draws), so
+  // any step of a run can be reached at once (BatchOrder::skip). xoshiro256**'s step is linear
+  // over GF(2) on its 256 state bits: the state after k draws is M^k times the state, with M^k
+  // applied by squaring (at most 128 squarings of a 256×256 bit matrix).
+  void discard(__uint128_t draws) {
+    using Bits = std::array<uint64_t, 4>;  // 256 state bits
+    std::array<Bits, 256> m;               // (256 columns) column i: one step of unit vector e_i
+    for (int i = 0; i < 256; ++i) {
+      Rng unit = *this;
+      unit.s_ = {};
+      unit.s_[i / 64] = uint64_t{1} << (i % 64);
+      unit.next();
+      m[i] = unit.s_;
+    }
+    const auto apply = [](const std::array<Bits, 256>& a, const Bits& v) {  // a · v
+      Bits r{};
+      for (int i = 0; i < 256; ++i)
+        if (v[i / 64] >> (i % 64) & 1)
+          for (int w = 0; w < 4; ++w) r[w] ^= a[i][w];
+      return r;
+    };
+    for (; draws != 0; draws >>= 1) {
+      if (draws & 1) s_ = apply(m, s_);
+      if (draws > 1) {
+        std::array<Bits, 256> square;
+        for (int i = 0; i < 256; ++i) square[i] = apply(m, m[i]);
+        m = square;
+      }
+    }
+  }
   // Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // Uniform integer in [0, n) (Lemire's multiply-shift; the tiny bias is irrelevant here).
@@ -62,7 +93,7 @@ class Rng {
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
+  std::array<uint64_t, 4> s_;
   double spare_ = 0;
   bool has_spare_ = false;
 };

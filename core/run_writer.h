@@ -19,6 +19,8 @@
 //                    empty for the network-wide quantities; only when landscape.every > 0
 //
 // Rows are flushed as they are written, so an interrupted run keeps everything up to its stop.
+// Every write is checked: a full disk or an I/O error throws std::runtime_error naming the file,
+// and only close() tells that the last rows reached the disk.
 #pragma once
 
 #include <cstdio>
@@ -34,11 +36,10 @@ namespace bnlab {
 
 class RunWriter {
  public:
-  // Creates `dir` (and parents) and writes config.json; throws std::runtime_error naming the path.
+  // Creates `dir` (and parents), locks it and writes config.json; throws std::runtime_error naming
+  // the path. The lock (flock on `dir`/.bnlab.lock, released when the writer or the process ends)
+  // refuses a second run into the same directory, whose rows would interleave with this one's.
   RunWriter(const std::string& dir, const RunConfig& cfg);
-  ~RunWriter();
-  RunWriter(const RunWriter&) = delete;
-  RunWriter& operator=(const RunWriter&) = delete;
 
   // Losses of consecutive steps, (steps, networks) row-major, starting at `first_step`.
   void write_losses(int64_t first_step, const std::vector<float>& losses);
@@ -49,16 +50,37 @@ class RunWriter {
   void write_speedups(const std::vector<PairSpeedup>& pairs);
   // One measurement of the meters: rows of landscape.csv.
   void write_landscape(const LandscapeStats& s);
+  // Closes every file, checking that all of it was written; throws naming the first that was not.
+  void close();
 
  private:
-  FILE* open(const std::string& name, const std::string& header);
+  // One CSV file; closed unchecked on destruction when close() did not get to it (a run that
+  // failed already).
+  struct Csv {
+    std::string path;
+    FILE* f = nullptr;
+    Csv() = default;
+    Csv(const Csv&) = delete;
+    Csv& operator=(const Csv&) = delete;
+    ~Csv() {
+      if (f) std::fclose(f);
+    }
+  };
+  void open(Csv& c, const std::string& name, const std::string& header);
+  static void flush(Csv& c);
+  // The lock file's descriptor; declared first, so it is released after the files are closed.
+  struct Lock {
+    int fd = -1;
+    Lock() = default;
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+    ~Lock();
+  };
+  Lock lock_;
   std::string dir_;
   std::vector<std::string> names_;
-  FILE* metrics_ = nullptr;
-  FILE* losses_ = nullptr;
-  FILE* layers_ = nullptr;
-  FILE* hist_ = nullptr;
-  FILE* landscape_ = nullptr;  // open when landscape.every > 0
+  Csv metrics_, losses_, layers_, hist_;
+  Csv landscape_;  // open when landscape.every > 0
 };
 
 }  // namespace bnlab

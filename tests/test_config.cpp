@@ -307,6 +307,38 @@ TEST(ConfigReject, NegativeSeedIsRejectedNotWrapped) {
   EXPECT_HAS(msg, "seed");
 }
 
+// Every numeric key is checked on the value as written, before it is converted: nothing wraps
+// (4294967297 to width 1, 4294967356 to batch 60) or overflows a cast (-1.0 to a seed of 2^64 − 1).
+TEST(ConfigReject, OutOfRangeNumbersAreRefusedAsWritten) {
+  EXPECT_HAS(error_of(twins(), {"model.hidden=4294967297"}), "model.hidden=4294967297: every width must be in 1 … 4096");
+  EXPECT_HAS(error_of(twins(), {"optim.batch=4294967356"}), "optim.batch=4294967356: must be in 1 … 65536");
+  EXPECT_HAS(error_of(twins(), {"seed=-1.0"}), "seed=-1.0: must be a whole number in 0 … 18446744073709551615");
+  EXPECT_HAS(error_of(twins(), {"data.train_size=1e10"}), "data.train_size=10000000000.0: must be in 0 … 1000000000");
+  EXPECT_HAS(error_of(twins(), {"eval_every=18446744073709551615"}), "eval_every=18446744073709551615: must be in 1 … 1000000000");
+  EXPECT_HAS(error_of(twins(), {"stats.typical_unit=4294967296"}), "stats.typical_unit=4294967296: must be in 0 … 4095");
+  EXPECT_HAS(error_of(twins(), {"data.classes=4294967298"}), "data.classes=4294967298: must be in 2 … 100");
+  EXPECT_EQ(resolve_with(twins(), {"seed=18446744073709551615"}).seed, 18446744073709551615u);
+  EXPECT_EQ(resolve_with(twins(), {"seed=1e6"}).seed, 1000000u);
+}
+
+// A list index too long for any integer, a number too large for a double and a key given twice
+// each get one message naming what is wrong.
+TEST(ConfigReject, HugeIndexOverflowingNumberAndDuplicateKey) {
+  EXPECT_HAS(error_of(twins(), {"networks.99999999999999999999.name=a"}), "index 99999999999999999999 is past the end");
+  try {
+    parse_config_text(R"({"optim": {"lr": 1e400}})", "big.json");
+    ADD_FAILURE() << "accepted 1e400";
+  } catch (const ConfigError& e) {
+    EXPECT_HAS(std::string(e.what()), "big.json: not valid JSON: number overflow parsing '1e400'");
+  }
+  try {
+    parse_config_text(R"({"optim": {"lr": 0.1, "momentum": 0, "lr": 2}, "networks": [{"name": "a"}, {"name": "b"}]})", "twice.json");
+    ADD_FAILURE() << "accepted a key given twice";
+  } catch (const ConfigError& e) {
+    EXPECT_HAS(std::string(e.what()), "twice.json: the key \"lr\" appears twice in one object");
+  }
+}
+
 TEST(ConfigReject, JsonSyntaxErrorNamesFileLineAndColumn) {
   try {
     parse_config_text("{\n  \"seed\": 1,\n  \"steps\": ,\n}\n", "runs/my.json");

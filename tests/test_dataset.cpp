@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "tests/test_util.h"
 
@@ -288,7 +289,30 @@ TEST_F(DatasetIdx, RejectsCountMismatch) {
   const std::string img = images("img.gz", {6, 2, 2});
   const std::string lab = labels("lab.gz", 5);
   const std::string msg = error_of([&] { load_data(idx(img, lab, img, labels("ok", 6)), 1); });
-  EXPECT_TRUE(Contains(msg, img + " has 6 images but " + lab + " has 5 labels"));
+  EXPECT_TRUE(Contains(msg, img + ": IDX header declares 6 items, but its labels file holds 5; they must be equal"));
+}
+
+// The images' header is checked against the labels before their data is inflated: a small gzip
+// file claiming 1,369,000 images of 28×28 (1 GB) is refused at once, not after inflating it.
+TEST_F(DatasetIdx, ImagesHeaderIsCheckedAgainstTheLabelsBeforeInflating) {
+  const std::string img = (dir_ / "claims-1369000.gz").string();
+  gzFile f = gzopen(img.c_str(), "wb9");
+  const unsigned char header[16] = {0, 0, 8, 3, 0, 0x14, 0xe3, 0xa8, 0, 0, 0, 28, 0, 0, 0, 28};  // 1369000×28×28
+  gzwrite(f, header, sizeof header);
+  const std::string zeros(1 << 20, '\0');  // 1 MB of the claimed 1 GB: inflating would say "truncated"
+  gzwrite(f, zeros.data(), static_cast<unsigned>(zeros.size()));
+  gzclose(f);
+  const std::string lab = labels("lab", 3);
+  EXPECT_TRUE(Contains(error_of([&] { load_data(idx(img, lab, img, lab), 1); }),
+                       img + ": IDX header declares 1369000 items, but its labels file holds 3"));
+}
+
+// A label past the largest class count is refused, not turned into a 201-class model.
+TEST_F(DatasetIdx, RejectsLabelsPastTheLargestClass) {
+  const std::string img = images("img", {4, 2, 2});
+  const std::string lab = write("lab", {4}, [](size_t i) { return i == 2 ? 200 : i % 2; });
+  EXPECT_TRUE(Contains(error_of([&] { load_data(idx(img, lab, img, lab), 1); }),
+                       lab + ": label 200 at item 2; labels must be in 0 … 99"));
 }
 
 TEST_F(DatasetIdx, RejectsWrongShapes) {

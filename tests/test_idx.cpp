@@ -141,13 +141,23 @@ TEST_F(IdxTest, RejectsTruncatedGzip) {
 }
 
 TEST_F(IdxTest, RejectsWrongMagic) {
-  write_bytes(path("zip.idx"), std::string("PK\x03\x04 not idx", 14));
+  write_bytes(path("zip.idx"), "PK\x03\x04 not idx");
   const std::string msg = error_of([&] { read_idx_file(path("zip.idx")); });
   EXPECT_TRUE(Contains(msg, path("zip.idx") + ": not an IDX file"));
   EXPECT_TRUE(Contains(msg, "found 50 4b 03 04"));
 
   write_bytes(path("empty.idx"), "");
   EXPECT_TRUE(Contains(error_of([&] { read_idx_file(path("empty.idx")); }), "found nothing"));
+}
+
+// The header is checked against the size limit before anything is inflated: a 40-byte gzip file
+// may claim any size.
+TEST_F(IdxTest, RefusesAHeaderClaimingMoreThanTheLimit) {
+  const std::string claim = {0, 0, 8, 2, 0x40, 0, 0, 0, 0, 0, 0, 1};  // 2^30 × 1 bytes: 1 GiB, allowed
+  EXPECT_TRUE(Contains(error_of([&] { read_idx_bytes(gzip_member(claim), "ok.gz"); }), "truncated"));
+  const std::string over = {0, 0, 8, 2, 0x40, 0, 0, 0, 0, 0, 0, 2};  // 2^31 bytes
+  EXPECT_TRUE(Contains(error_of([&] { read_idx_bytes(gzip_member(over), "big.gz"); }),
+                       "big.gz: IDX header declares 1073741824×2 bytes of data; bnlab reads at most 1073741824 bytes"));
 }
 
 TEST_F(IdxTest, RejectsUnsupportedElementType) {

@@ -118,6 +118,16 @@ TEST_F(NpyFiles, RoundTripOneAndTwoDimensions) {
   EXPECT_EQ(a.data, m);
 }
 
+// Zero-element arrays are valid .npy files (numpy.save(np.zeros((0, 5), np.float32))); their
+// empty data must be read without touching a buffer (UBSan checks this in CI).
+TEST(NpyDecode, ZeroElementArrays) {
+  for (const std::vector<int64_t>& shape : std::vector<std::vector<int64_t>>{{0}, {0, 5}, {3, 0}}) {
+    const NpyArray a = decode_npy(encode_npy(shape, {}), "z.npy");
+    EXPECT_EQ(a.shape, shape);
+    EXPECT_TRUE(a.data.empty());
+  }
+}
+
 TEST_F(NpyFiles, ReadsVersionTwoAndThreeHeaders) {
   const std::vector<float> data = {1, 2, 3, 4, 5, 6};
   const std::string dict = "'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), ";

@@ -1,6 +1,7 @@
 // test_run_cli.cpp — `bnlab run` and `bnlab presets` end to end: the real binary in a temporary
 // directory, its files checked row by row, bad input refused with one message and a non-zero
-// exit, parameters saved and loaded again, Ctrl-C keeping what was written.
+// exit, parameters saved and loaded again, Ctrl-C keeping what was written, a full disk failing
+// the run.
 //
 // [SECTION] Helpers
 // [SECTION] A tiny run and its files
@@ -9,11 +10,14 @@
 // [SECTION] Ctrl-C
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -416,6 +420,14 @@ TEST_F(RunCli, BadConfigValuesAreRefusedWithOneMessage) {
   EXPECT_FALSE(fs::exists(path("out") + "/metrics.csv")) << "a refused run must not leave output files";
 }
 
+// Option ranges are stated as a person would write them, not as 309-digit floating-point limits.
+TEST_F(RunCli, OptionRangesAreStatedPlainly) {
+  const Result r = bnlab("--frames 0");
+  EXPECT_EQ(r.code, 105) << r.err;  // CLI11's code for a value out of range
+  EXPECT_TRUE(r.err.find("--frames") != std::string::npos && r.err.find("not in range 1 to 1000000") != std::string::npos) << r.err;
+  EXPECT_LT(r.err.size(), 200u) << r.err;
+}
+
 TEST_F(RunCli, BadConfigFilesAreRefusedWithOneMessage) {
   const std::string out = " --out '" + path("out") + "'";
   const std::string bad = path("bad.json");
@@ -557,6 +569,60 @@ TEST_F(RunCli, InterruptStopsCleanlyAndKeepsTheFiles) {
   const Csv losses = read_csv(out + "/train_loss.csv");
   ASSERT_FALSE(losses.rows.empty());
   EXPECT_EQ(losses.rows.back().at("step"), m.rows.back().at("step"));
+}
+
+// [SECTION] A full disk, a second run into the same directory
+
+// A second run into a directory a run is writing into is refused, naming the directory; the first
+// run's files stay its own (config.json its settings, every row whole).
+TEST_F(RunCli, ASecondRunIntoTheSameDirectoryIsRefused) {
+  const std::string out = path("run");
+  const Result r = shell("\"$BNLAB\" run --preset spiral-twins --set steps=100000000 --out '" + out +
+                         "' >/dev/null 2>&1 & pid=$!; for i in $(seq 600); do [ -s '" + out +
+                         "/layers.csv' ] && break; sleep 0.1; done; \"$BNLAB\" run --preset spiral-twins --set steps=100 --out '" +
+                         out + "'; code=$?; kill -INT $pid; wait $pid; exit $code");
+  EXPECT_FALSE(r.signaled) << r.err;
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--out " + out + ": another bnlab run is writing into this directory"), std::string::npos) << r.err;
+  EXPECT_NE(slurp(out + "/config.json").find("\"steps\": 100000000"), std::string::npos);
+  EXPECT_GE(read_csv(out + "/metrics.csv").rows.size(), 2u);  // read_csv checks every row's columns
+  // Once the first run ended, the directory is free again.
+  EXPECT_EQ(bnlab("run --preset spiral-twins --set steps=10 --out '" + out + "'").code, 0);
+}
+
+// A run whose files cannot be written fails naming the file, instead of reporting success. Here
+// layers.csv is /dev/full, where every write fails with ENOSPC.
+TEST_F(RunCli, AFileThatCannotBeWrittenFailsTheRun) {
+  const std::string out = path("run");
+  fs::create_directories(out);
+  fs::create_symlink("/dev/full", out + "/layers.csv");
+  const Result r = bnlab(std::string(kTiny) + " --out '" + out + "'");
+  EXPECT_FALSE(r.signaled) << r.err;
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(out + "/layers.csv: cannot write: No space left on device"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("trained"), std::string::npos) << r.out;
+}
+
+// A disk that fills mid-run: a 200 kB tmpfs (mounting needs root, as CI has). The run stops with
+// exit code 2 naming the file that did not fit.
+TEST_F(RunCli, ADiskThatFillsMidRunFailsTheRun) {
+  const std::string disk = path("disk");
+  fs::create_directories(disk);
+  if (::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=200k") != 0)
+    GTEST_SKIP() << "cannot mount a small tmpfs (needs root): " << std::strerror(errno)
+                 << "; AFileThatCannotBeWrittenFailsTheRun covers the check with /dev/full";
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { ::umount(dir.c_str()); }
+  } unmount{disk};
+  const std::string out = disk + "/run";
+  const Result r = bnlab("run --preset spiral-twins --set steps=3000 --set log_every=50 --out '" + out + "'");
+  EXPECT_FALSE(r.signaled) << r.err;
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(out + "/"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("trained"), std::string::npos) << r.out;
+  EXPECT_NE(slurp(out + "/config.json").find("\"steps\": 3000"), std::string::npos);
 }
 
 }  // namespace

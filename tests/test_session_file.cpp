@@ -230,6 +230,20 @@ TEST(SessionFile, ParamsThatDoNotFitStartAfreshWithAMessage) {
   EXPECT_EQ(lab.state()->step, 0);
 }
 
+// A session may name any step: reopening it seeks there at once (it hung, replaying the data
+// order epoch by epoch, when a file said 9000000000000000000).
+TEST(SessionFile, AnyStepReopensAtOnce) {
+  LabSnapshot s = trained(20);
+  s.step = 9000000000000000000;
+  LabSession lab(std::make_shared<const LabSnapshot>(decode_session(encode_session(s), "far.bnlab.json")));
+  lab.wait_idle();
+  EXPECT_TRUE(lab.state()->ready) << lab.state()->error;
+  EXPECT_EQ(lab.state()->step, 9000000000000000000);
+  lab.step(1);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 9000000000000000001);
+}
+
 TEST(SessionFile, DamagedOrForeignFilesAreRefusedByName) {
   TempDir dir;
   const std::string good = encode_session(trained(10));

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -22,6 +24,7 @@
 #include "core/gpu_trainer.h"
 #include "core/dataset.h"
 #include "core/network.h"
+#include "core/rng.h"
 #include "core/trainer.h"
 
 namespace bnlab {
@@ -45,12 +48,6 @@ RunConfig spiral_twins(const std::vector<std::string>& sets = {}) {
   for (const auto& s : sets) apply_override(doc, s);
   return resolve_config(doc);
 }
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 // Every field of two snapshots, bit for bit.
 void expect_same_snapshot(const StepStats& a, const StepStats& b) {
@@ -502,14 +499,17 @@ TEST(TrainerParams, SetParamsThenParamsRoundTrips) {
   a->train(50);
   auto b = make_cpu_trainer(cfg, data);
   for (int n = 0; n < 2; ++n) b->set_params(n, a->params(n));
-  for (int n = 0; n < 2; ++n)
+  for (int n = 0; n < 2; ++n) {
+    // params() returns by value: hold the copies, not references into temporaries.
+    const NetworkParams pa = a->params(n), pb = b->params(n);
     for (size_t l = 0; l < 3; ++l) {
-      const LayerParams &x = a->params(n).layers[l], &y = b->params(n).layers[l];
+      const LayerParams &x = pa.layers[l], &y = pb.layers[l];
       EXPECT_TRUE(same_bits(x.weight, y.weight));
       EXPECT_TRUE(same_bits(x.bias, y.bias));
       EXPECT_TRUE(same_bits(x.gamma, y.gamma));
       EXPECT_TRUE(same_bits(x.running_var, y.running_var));
     }
+  }
   a->request_snapshot(true);
   b->request_snapshot(true);
   const auto sa = a->poll_snapshot(true), sb = b->poll_snapshot(true);
@@ -538,6 +538,27 @@ TEST(BatchOrderSkip, SkipLeavesTheOrderWhereDrawingWould) {
       }
 }
 
+// Rng::discard(k) leaves the stream where k draws would, for counts within a word and across many.
+TEST(BatchOrderSkip, DiscardEqualsDrawing) {
+  for (uint64_t k : {0, 1, 2, 63, 64, 99, 1000, 123457}) {
+    Rng drawn(42, kStreamDataOrder), discarded(42, kStreamDataOrder);
+    for (uint64_t i = 0; i < k; ++i) drawn.next();
+    discarded.discard(k);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(drawn.next(), discarded.next()) << "after " << k << " draws";
+  }
+}
+
+// A step as far as an int64 goes is reached at once (a session file may name any step): skipping
+// costs O(log steps), not O(steps). Two such seeks in a row agree with each other.
+TEST(BatchOrderSkip, AnyStepIsReachedAtOnce) {
+  BatchOrder a(1000, 60, true, 3), b(1000, 60, true, 3);
+  a.skip(9000000000000000000);
+  b.skip(8999999999999999999);
+  b.next();
+  const int32_t *x = a.next(), *y = b.next();
+  EXPECT_TRUE(std::equal(x, x + 60, y));
+}
+
 // A run of `steps` steps straight, and the same run interrupted at `split`: its parameters
 // moved into a new trainer that seeks to `split` and trains the rest. `make` makes a trainer.
 template <class Make>
@@ -561,15 +582,17 @@ void expect_seek_continues_exactly(const RunConfig& cfg, const DataSplit& data, 
   for (size_t i = 0; i < ref.size(); ++i)
     ASSERT_TRUE(same_bits(losses[i], ref[i])) << "step " << i / 2 + 1 << " net " << i % 2 << ": " << losses[i]
                                                << " vs " << ref[i];
-  for (int n = 0; n < straight->network_count(); ++n)
+  for (int n = 0; n < straight->network_count(); ++n) {
+    const NetworkParams ps = straight->params(n), pc = second->params(n);
     for (size_t l = 0; l < 3; ++l) {
-      const LayerParams &x = straight->params(n).layers[l], &y = second->params(n).layers[l];
+      const LayerParams &x = ps.layers[l], &y = pc.layers[l];
       EXPECT_TRUE(same_bits(x.weight, y.weight)) << "net " << n << " layer " << l;
       EXPECT_TRUE(same_bits(x.bias, y.bias)) << "net " << n << " layer " << l;
       EXPECT_TRUE(same_bits(x.gamma, y.gamma)) << "net " << n << " layer " << l;
       EXPECT_TRUE(same_bits(x.running_mean, y.running_mean)) << "net " << n << " layer " << l;
       EXPECT_TRUE(same_bits(x.running_var, y.running_var)) << "net " << n << " layer " << l;
     }
+  }
   // Snapshots are stamped with the continued step.
   second->request_snapshot(false);
   const auto snap = second->poll_snapshot(true);
