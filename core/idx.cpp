@@ -117,7 +117,7 @@ IdxHeader parse_header(std::string_view b, const std::string& name, uint32_t ite
                    std::to_string(kMaxIdxBytes) + " bytes (1 GiB) per file");
   h.declared = shape + " = " + std::to_string(h.total) + " bytes";
   if (items != 0 && h.dims[0] != items)
-    fail(name, "IDX header declares " + std::to_string(h.dims[0]) + " items, but the labels hold " +
+    fail(name, "IDX header declares " + std::to_string(h.dims[0]) + " items, but its labels file holds " +
                    std::to_string(items) + "; they must be equal");
   return h;
 }
