@@ -85,9 +85,9 @@ DataSplit load_full_mnist() {
   IdxNames names;
   for (int i = 0; i < 4; ++i) names[i] = dir + "/" + kMnistFiles[i] + ".gz";
   try {
-    return idx_split(names, [&](const std::string& path) {
+    return idx_split(names, [&](const std::string& path, uint32_t items) {
       const int i = static_cast<int>(std::find(names.begin(), names.end(), path) - names.begin());
-      return read_idx_bytes(read_mnist_file(i), path);
+      return read_idx_bytes(read_mnist_file(i), path, items);
     });
   } catch (const MnistMissing&) {
     throw;
