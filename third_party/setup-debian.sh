@@ -19,7 +19,7 @@ packages=(
   libimgui-dev libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth xdotool
   # recording the window as MP4 (the lab pipes frames to ffmpeg; PNG sequences need nothing)
   ffmpeg
-  # CI's sanitizer and fuzzing builds (.ci/run): clang with its sanitizer and libFuzzer
+  # the sanitizer and fuzzing builds (.ci/sanitizers): clang with its sanitizer and libFuzzer
   # runtimes, and llvm-symbolizer for readable reports
   clang libclang-rt-dev llvm
 )
