@@ -626,17 +626,22 @@ std::string config_problem(const RunConfig& cfg) {
   }
 }
 
-void LabSession::configure(const RunConfig& desired) {
-  RunConfig checked;
+std::optional<RunConfig> LabSession::checked_or_reported(const RunConfig& cfg) {
   try {
-    checked = revalidated(desired);
+    return revalidated(cfg);
   } catch (const std::exception& e) {
     post([message = std::string(e.what())](Worker& w) {
       w.error = message;
       w.dirty = true;
     });
-    return;
+    return std::nullopt;
   }
+}
+
+void LabSession::configure(const RunConfig& desired) {
+  const std::optional<RunConfig> valid = checked_or_reported(desired);
+  if (!valid) return;
+  const RunConfig& checked = *valid;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     desired_ = checked;
@@ -685,16 +690,9 @@ void LabSession::set_affine(int net, int layer, bool beta, float value) {
 }
 
 void LabSession::open(const RunConfig& cfg) {
-  RunConfig checked;
-  try {
-    checked = revalidated(cfg);
-  } catch (const std::exception& e) {
-    post([message = std::string(e.what())](Worker& w) {
-      w.error = message;
-      w.dirty = true;
-    });
-    return;
-  }
+  const std::optional<RunConfig> valid = checked_or_reported(cfg);
+  if (!valid) return;
+  const RunConfig& checked = *valid;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     desired_ = checked;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,6 +135,8 @@ class LabSession {
  private:
   struct Worker;
   void post(std::function<void(Worker&)> command);
+  // `cfg` revalidated, or nothing when it is refused: then its message becomes the lab's error.
+  std::optional<RunConfig> checked_or_reported(const RunConfig& cfg);
 
   mutable std::mutex mutex_;
   std::condition_variable wake_, idle_;

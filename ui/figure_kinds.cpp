@@ -58,22 +58,30 @@ std::string net_text(const NetworkConfig& n) {
   return n.name + " (" + norm + ", " + lr + ")";
 }
 
-// One value of network `net` at every snapshot `keep` accepts, as a line.
-template <typename Value, typename Keep>
-FigureSeries over_steps(const FigureRun& r, int net, const std::string& name, const std::string& label, ImU32 color,
-                        Value value, Keep keep) {
+// One value of network `net` at every record (a snapshot, or a meter measurement) that `keep`
+// accepts, as a line.
+template <typename Records, typename Value, typename Keep>
+FigureSeries line_over(const FigureRun& r, const Records& records, int net, const std::string& name,
+                       const std::string& label, ImU32 color, Value value, Keep keep) {
   FigureSeries s;
   s.network = r.cfg.networks[net].name;
   s.name = name;
   s.label = label;
   s.color = color;
-  for (const StepStats& snap : r.snapshots) {
-    const NetworkStats& n = snap.networks[net];
+  for (const auto& record : records) {
+    const auto& n = record.networks[net];
     if (!keep(n)) continue;
-    s.x.push_back(static_cast<double>(snap.step));
+    s.x.push_back(static_cast<double>(record.step));
     s.y.push_back(value(n));
   }
   return s;
+}
+
+// One value of network `net` at every snapshot `keep` accepts, as a line.
+template <typename Value, typename Keep>
+FigureSeries over_steps(const FigureRun& r, int net, const std::string& name, const std::string& label, ImU32 color,
+                        Value value, Keep keep) {
+  return line_over(r, r.snapshots, net, name, label, color, value, keep);
 }
 
 FigureSeries test_accuracy(const FigureRun& r, int net) {
@@ -435,23 +443,12 @@ Figure histograms(const FigureRun& r, const FigureOptions& opt, const std::strin
 
 // [SECTION] ics and landscape (Santurkar et al. 2018)
 
-// One meter of network `net` at every measurement, as a line; `value` returns NaN where it has
-// nothing (a diverged network).
+// One meter of network `net` at every measurement it was measured in (not after it diverged), as
+// a line.
 template <typename Value>
 FigureSeries meter_series(const FigureRun& r, int net, const std::string& name, const std::string& label, ImU32 color,
                           Value value) {
-  FigureSeries s;
-  s.network = r.cfg.networks[net].name;
-  s.name = name;
-  s.label = label;
-  s.color = color;
-  for (const LandscapeStats& m : r.landscape) {
-    const NetworkLandscape& n = m.networks[net];
-    if (!n.measured) continue;
-    s.x.push_back(static_cast<double>(m.step));
-    s.y.push_back(value(n));
-  }
-  return s;
+  return line_over(r, r.landscape, net, name, label, color, value, [](const NetworkLandscape& n) { return n.measured; });
 }
 
 std::string meter_text(const FigureRun& r) {
