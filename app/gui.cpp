@@ -187,8 +187,9 @@ bool save_png(const std::string& file, int w, int h) {
 
 // What a test needs to check or drive the frame, in framebuffer pixels: each plot's data area
 // (every plot drew something?), the tabs and tab-bar buttons (where to click), whether a popup is
-// open, and the view's state.
-void save_plot_rects(const std::string& file, const plot::Context& pc, const ViewOptions& v, const LabState& s,
+// open, and the view's state. `preset` is the lesson or preset open as the lesson box shows it (the
+// session's desired settings: a lesson just opened counts before its data has loaded).
+void save_plot_rects(const std::string& file, const plot::Context& pc, const ViewOptions& v, const LabSession& lab,
                      float scale, int w, int h) {
   nlohmann::json j = {{"width", w},
                       {"height", h},
@@ -197,8 +198,8 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, const Vie
                       {"popup_open", ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup)},
                       {"tab", kTabIds[static_cast<int>(v.tab)]},
                       {"show_controls", v.show_controls},
-                      {"preset", s.active.preset},
-                      {"playing", s.playing}};
+                      {"preset", lab.desired().preset},
+                      {"playing", lab.state()->playing}};
   for (const auto& r : pc.frame_plots)
     j["plots"].push_back({{"title", r.title},
                           {"x0", r.min.x * scale},
@@ -519,6 +520,10 @@ int gui_command(const GuiArgs& args) {
       plot::NewFrame();
       view.key_presses = std::move(g_key_presses);
       g_key_presses.clear();
+      // A screenshot counts only frames that show the tab asked for: not those while the data
+      // loads, nor the tab bar's first frame (ImGui shows its first tab there, the selected one
+      // from the next). A session that failed to load counts too: its message is the picture.
+      const bool counts = !view.select_tab || !lab->state()->error.empty();
       draw_lab(*lab, view);
       ImGui::Render();
       int fb_w = 0, fb_h = 0;
@@ -528,7 +533,7 @@ int gui_command(const GuiArgs& args) {
       glClearColor(bg.x, bg.y, bg.z, 1);
       glClear(GL_COLOR_BUFFER_BIT);
       render_lists(ImGui::GetDrawData(), /*chrome=*/false);
-      ++frame;
+      frame += counts;
       if (!args.screenshot.empty() && frame == args.frames) {
         if (!save_png(args.screenshot, fb_w, fb_h)) {
           std::cerr << "bnlab: cannot write " << args.screenshot << "\n";
@@ -537,7 +542,7 @@ int gui_command(const GuiArgs& args) {
           std::cerr << "bnlab: saved " << args.screenshot << " (" << fb_w << "x" << fb_h << ", step "
                     << lab->state()->step << ")\n";
         }
-        if (!args.plot_rects.empty()) save_plot_rects(args.plot_rects, *plots, view, *lab->state(), io.DisplayFramebufferScale.x, fb_w, fb_h);
+        if (!args.plot_rects.empty()) save_plot_rects(args.plot_rects, *plots, view, *lab, io.DisplayFramebufferScale.x, fb_w, fb_h);
         break;
       }
       if (!drive_recording(recorder, view.exports, args, io.DisplayFramebufferScale, fb_w, fb_h, &result)) break;
@@ -582,7 +587,7 @@ int gui_command(const GuiArgs& args) {
     }
     // Without --screenshot, the layout of the last frame drawn, when the window closes.
     if (!args.plot_rects.empty() && args.screenshot.empty())
-      save_plot_rects(args.plot_rects, *plots, view, *lab->state(), io.DisplayFramebufferScale.x,
+      save_plot_rects(args.plot_rects, *plots, view, *lab, io.DisplayFramebufferScale.x,
                       static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
                       static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
     if (recorder) std::cerr << "bnlab: " << recorder->finish() << "\n";  // closed while recording

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   app.add_option("--set", gui.sets, "Window: override one key of the lesson, e.g. --set optim.lr=2")->allow_extra_args(false);
   app.add_option("--size", gui.size, "Window size WxH (default 1600x900)");
   app.add_option("--screenshot", gui.screenshot, "Run --frames frames, save the window as this PNG and exit");
-  app.add_option("--frames", gui.frames, "Frames before the screenshot (default 120, about 2 s)")->check(CLI::Range(1, 1000000));
+  app.add_option("--frames", gui.frames, "Frames before the screenshot, counted once the data has loaded (default 120, about 2 s)")->check(CLI::Range(1, 1000000));
   app.add_option("--plot-rects", gui.plot_rects, "Write the layout as JSON (for tests): plots, tabs, popups, view state; of the screenshot's frame, or else of the last frame when the window closes");
   app.add_option("--bench-ui", gui.bench_seconds, "Train and draw for this many seconds; report frame times and steps/s")
       ->check(CLI::Range(0.001, 86400.0));
