@@ -346,6 +346,19 @@ bool drive_recording(std::unique_ptr<Recorder>& recorder, ExportState& ex, const
   return true;
 }
 
+// The window's title names what is open, and says when its data is still loading: a taskbar
+// shows which lesson this window is, and a script driving the window (the tests) can wait for
+// "bnlab — " at the start, which means the lab is ready (or says why not).
+void set_title(GLFWwindow* window, const LabSession& lab, std::string* shown) {
+  const std::shared_ptr<const LabState> s = lab.state();
+  const std::string preset = lab.desired().preset;
+  const std::string title = std::string(!s->ready && s->error.empty() ? "bnlab (loading data…)" : "bnlab") + " — " +
+                            (preset.empty() ? "" : preset + " — ") + "Batch Normalization, live";
+  if (title == *shown) return;
+  glfwSetWindowTitle(window, title.c_str());
+  *shown = title;
+}
+
 // Replaces the running session with a saved one (the Export menu's "Open session").
 void reopen(std::unique_ptr<LabSession>& lab, ExportState& e) {
   const std::string path = e.open_session;
@@ -492,6 +505,7 @@ int gui_command(const GuiArgs& args) {
     Clock::time_point bench_t0;
     uint64_t drawn_version = 0;
     ClickReplay click_replay;
+    std::string title;  // the window's, as last set
     auto last_input = Clock::now();
     for (;;) {
       if (glfwWindowShouldClose(window) || g_quit) break;
@@ -550,6 +564,7 @@ int gui_command(const GuiArgs& args) {
       // Save PNG ▾: drawn again offscreen at its scale, between frames, on the window's context.
       if (view.png.requested) save_lab_png(*lab, view, io.DisplaySize, dpi);
       glfwSwapBuffers(window);
+      set_title(window, *lab, &title);
       const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
 
       if (args.bench_seconds > 0) {

@@ -114,11 +114,17 @@ TEST(UiWindow, TabOptionOpensEachTab) {
 }
 
 
-// [Driving the window] `bnlab ARGS --plot-rects FILE` in the background, then `actions` (shell
-// lines, xdotool), then closed as Ctrl+C closes it: FILE holds the layout of its last frame.
+// Waits until the window is open and its lab ready: the title starts "bnlab — " once the data has
+// loaded (before, "bnlab (loading data…)"), however slow the machine. Then a second for the first
+// frames with the run's plots.
+constexpr const char* kWaitReady = "xdotool search --sync --name '^bnlab [^(]' > /dev/null\nsleep 1\n";
+
+// [Driving the window] `bnlab ARGS --plot-rects FILE` in the background, then, once it is ready,
+// `actions` (shell lines, xdotool), then closed as Ctrl+C closes it: FILE holds the layout of its
+// last frame.
 std::string drive(const std::string& args, const std::string& rects, const std::string& actions) {
-  return BNLAB_BINARY " " + args + " --plot-rects " + rects + " &\npid=$!\n" +
-         "xdotool search --sync --name bnlab > /dev/null\n" + actions + "\nkill -TERM $pid\nwait $pid\n";
+  return BNLAB_BINARY " " + args + " --plot-rects " + rects + " &\npid=$!\n" + kWaitReady + actions +
+         "\nkill -TERM $pid\nwait $pid\n";
 }
 
 nlohmann::json read_json(const std::string& path) {
@@ -162,7 +168,7 @@ class UiDriven : public ::testing::Test {
 // a lesson open lesson 1, 2, 3; one H hides the controls.
 TEST_F(UiDriven, KeyTapsShorterThanAFrameActExactlyOnce) {
   const Launch r = run(drive("--preset spiral-twins --set backend=cpu", path("r.json"),
-                             "sleep 3\nxdotool mousemove 800 450\n"
+                             "xdotool mousemove 800 450\n"
                              "for k in Next Next Next h; do xdotool keydown $k keyup $k; sleep 0.4; done\nsleep 1"));
   ASSERT_EQ(r.code, 0) << r.output;
   const nlohmann::json j = read_json(path("r.json"));
@@ -178,9 +184,9 @@ TEST_F(UiDriven, FirstClickOutsideAPopupActsAndEscapeClosesIt) {
   const nlohmann::json a = read_json(path("a.json"));
   ASSERT_FALSE(a["plots"].empty());
   const Launch r = run(drive(args, path("r.json"),
-                             "sleep 3\nxdotool mousemove " + plot_centre(a, 0) + " click 3\nsleep 0.5\n" +
-                                 "xdotool mousemove " + centre(a, "percentiles") + " click 1\nsleep 0.5\n" +
-                                 "xdotool mousemove " + centre(a, "export") + " click 1\nsleep 0.5\n" +
+                             "xdotool mousemove " + plot_centre(a, 0) + " click 3\nsleep 1\n" +
+                                 "xdotool mousemove " + centre(a, "percentiles") + " click 1\nsleep 1\n" +
+                                 "xdotool mousemove " + centre(a, "export") + " click 1\nsleep 1\n" +
                                  "xdotool keydown Escape keyup Escape\nsleep 1"));
   ASSERT_EQ(r.code, 0) << r.output;
   const nlohmann::json j = read_json(path("r.json"));
@@ -195,14 +201,14 @@ TEST_F(UiDriven, PlotSavedAt4xWithTheLessonTextIsThatPlot) {
   ASSERT_EQ(run(BNLAB_BINARY " " + args + " --screenshot " + path("a.png") + " --frames 150 --plot-rects " + path("a.json")).code, 0);
   const nlohmann::json a = read_json(path("a.json"));
   ASSERT_FALSE(a["plots"].empty());
-  const std::string open = "sleep 4\nxdotool mousemove 800 450 keydown space keyup space\nsleep 0.5\nxdotool mousemove " +
+  const std::string open = "xdotool mousemove 800 450 keydown space keyup space\nsleep 2\nxdotool mousemove " +
                            plot_centre(a, 0) + " click 3\nsleep 1";
   ASSERT_EQ(run(drive(args, path("b.json"), open)).code, 0);  // where the popup's buttons are
   const nlohmann::json b = read_json(path("b.json"));
   // The window's picture is taken after the save, the popup closed: frames enough for the actions.
   const Launch r = run(BNLAB_BINARY " " + args + " --screenshot " + path("w.png") + " --frames 900 --plot-rects " +
-                       path("w.json") + " &\npid=$!\nxdotool search --sync --name bnlab > /dev/null\n" + open +
-                       "\nxdotool mousemove " + centre(b, "png_scale_4") + " click 1\nsleep 0.3\nxdotool mousemove " +
+                       path("w.json") + " &\npid=$!\n" + kWaitReady + open +
+                       "\nxdotool mousemove " + centre(b, "png_scale_4") + " click 1\nsleep 1\nxdotool mousemove " +
                        centre(b, "png_save") + " click 1\nsleep 4\nxdotool keydown Escape keyup Escape\nwait $pid\n");
   ASSERT_EQ(r.code, 0) << r.output;
   std::string saved;
@@ -245,7 +251,7 @@ TEST_F(UiDriven, RecordingLeavesOutItsOwnBadge) {
   const std::string go = "cd " + dir_.string() + "\n";
   ASSERT_EQ(run(go + BNLAB_BINARY " " + args + " --screenshot " + path("a.png") + " --frames 90 --plot-rects " + path("a.json")).code, 0);
   const nlohmann::json a = read_json(path("a.json"));
-  const std::string open = "sleep 3\nxdotool mousemove " + centre(a, "export") + " click 1\nsleep 1";
+  const std::string open = "xdotool mousemove " + centre(a, "export") + " click 1\nsleep 1";
   ASSERT_EQ(run(go + drive(args, path("b.json"), open)).code, 0);  // where the menu's buttons are
   const nlohmann::json b = read_json(path("b.json"));
   const Launch r = run(go + drive(args, path("c.json"), open + "\nxdotool mousemove " + centre(b, "record_start") + " click 1\nsleep 3"));
