@@ -22,10 +22,7 @@
 //
 //   ./build/bench_cpu [rounds=5] [out=bench/results/cpu]   → out.txt (this table) and out.csv
 
-#include <time.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -35,45 +32,15 @@
 
 #include <Eigen/Dense>
 
+#include "bench/bench_timing.h"
 #include "core/dataset.h"
 #include "core/run.h"
 #include "core/trainer.h"
 
 using namespace bnlab;
+using namespace bnlab::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// CPU seconds of every thread of this process so far.
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-// A rate measured both ways.
-struct Rate {
-  double wall;  // per second of wall-clock time
-  double cpu;   // per second of CPU time
-};
-
-// Runs f() and returns count / its time.
-template <class F>
-Rate time_it(double count, F f) {
-  const auto t0 = Clock::now();
-  const double c0 = cpu_seconds();
-  f();
-  return {count / seconds_since(t0), count / (cpu_seconds() - c0)};
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // [SECTION] Cases
 
@@ -196,20 +163,6 @@ Rate yardstick(const Dataset& d, int steps) {
 }
 
 // [SECTION] Report
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
 
 }  // namespace
 
