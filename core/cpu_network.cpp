@@ -196,10 +196,10 @@ void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnN
 
 template <class T>
 T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise,
-                         const ActiveInputs* active) {
-  const Mat* input = &u;
+                         const ActiveInputs* active, int from) {
+  const Mat* input = from == 0 ? &u : &layers_[static_cast<size_t>(from) - 1].a;
   const size_t hidden = layers_.size() - 1;
-  for (size_t l = 0; l < hidden; ++l) {
+  for (size_t l = static_cast<size_t>(from); l < hidden; ++l) {
     forward_hidden(static_cast<int>(l), *input, mode, noise, l == 0 ? active : nullptr);
     input = &layers_[l].a;
   }
@@ -252,7 +252,7 @@ void CpuNetwork<T>::backward_norm(Layer& L) {
 }
 
 template <class T>
-void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveInputs* active) {
+void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveInputs* active, int down_to) {
   const size_t hidden = layers_.size() - 1;
   Layer& out = layers_.back();
   const Eigen::Index m = u.cols();
@@ -262,7 +262,7 @@ void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveIn
   for (Eigen::Index j = 0; j < m; ++j) out.dz(labels[j], j) -= T(1);
   out.dz /= T(m);
 
-  for (size_t l = hidden + 1; l-- > 0;) {
+  for (size_t l = hidden + 1; l-- > static_cast<size_t>(down_to);) {
     Layer& L = layers_[l];
     if (l < hidden) {
       activation_backward(cfg_.model.activation, L.z, L.a, L.dz);
@@ -283,7 +283,7 @@ void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveIn
       L.dW.noalias() = L.dz * input.transpose();
     }
     if (L.has_bias) L.db = L.dz.rowwise().sum();
-    if (l > 0) layers_[l - 1].dz.noalias() = L.W.transpose() * L.dz;
+    if (l > static_cast<size_t>(down_to)) layers_[l - 1].dz.noalias() = L.W.transpose() * L.dz;
   }
 }
 

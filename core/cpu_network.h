@@ -90,12 +90,13 @@ class CpuNetwork {
   // Fills every layer's caches and returns the mean cross-entropy against `labels` (m). In Train
   // mode BN's running statistics are updated. With `noise` (Train and Probe passes only) and
   // bn.noise_mean/noise_std set, BN layers add the noisy-BN draws of that key (bn_noise.h) to z;
-  // the caches hold the noisy z.
+  // the caches hold the noisy z. With `from` > 0 the pass starts at hidden layer `from`, taking the
+  // caches of the layers below as the last pass left them (for a pass that changed layers ≥ from).
   T forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise = nullptr,
-            const ActiveInputs* active = nullptr);
+            const ActiveInputs* active = nullptr, int from = 0);
   // Gradients of the last forward pass's loss (which must have been a Train or Probe pass), given
-  // the same u and `active`.
-  void backward(const Mat& u, const int32_t* labels, const ActiveInputs* active = nullptr);
+  // the same u and `active`; with `down_to` > 0, of layers down_to … k only (the others' are stale).
+  void backward(const Mat& u, const int32_t* labels, const ActiveInputs* active = nullptr, int down_to = 0);
   // SGD with heavy-ball momentum, as PyTorch: v = μ·v + g; θ −= lr·v. Frozen γ/β stay put.
   void update();
 

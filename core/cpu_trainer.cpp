@@ -70,7 +70,7 @@ struct WorkerBatch {
   std::vector<uint64_t> mask;   // (words) the batch's active inputs
   std::vector<int32_t> y;       // (m) labels
   Mat eval_u{0, 0};             // (dim, chunk) test or training-subset examples being evaluated
-  Mat meter_u{0, 0};            // (dim, m) the whole batch, for the meters (core/landscape.h)
+  LandscapeScratch<float> meter;  // the meters' networks (core/landscape.h)
 };
 
 // Gathers examples idx[0..m) into b: only the active inputs when `masks` are given and the
@@ -180,7 +180,7 @@ class CpuTrainer final : public Trainer {
           const int32_t* idx = chunk_idx_.data() + k * batch_;
           prepare(data_.train, masks_ ? &*masks_ : nullptr, idx, batch_, b);
           if (meter < landscape_.size() && landscape_[meter].step == first_step + k)
-            measure_landscapes(w, idx, b, landscape_[meter++]);
+            measure_landscapes(w, b, landscape_[meter++]);
           const bool last = last_chunk && k + 1 == steps;
           for (int n = w; n < nets; n += workers)
             losses_[first_loss + static_cast<size_t>(k * nets + n)] = train_one(n, first_step + k + 1, b, last);
@@ -272,14 +272,14 @@ class CpuTrainer final : public Trainer {
     return loss;
   }
 
-  // The meters of the networks worker w trains, at θ_t on the batch idx (batch) that step t + 1
-  // is about to train on, with its noise draws. The meters' passes are dense: the batch is
-  // gathered whole even when b holds only its active inputs.
-  void measure_landscapes(int w, const int32_t* idx, WorkerBatch& b, LandscapeStats& m) {
-    gather(data_.train, idx, batch_, b.meter_u);
+  // The meters of the networks worker w trains, at θ_t on the batch b that step t + 1 is about to
+  // train on, as that step reads it, with its noise draws.
+  void measure_landscapes(int w, WorkerBatch& b, LandscapeStats& m) {
     const BnNoiseKey noise{cfg_.seed, m.step};
+    const ActiveInputs* active = b.active.empty() ? nullptr : &b.active;
     for (int n = w; n < network_count(); n += pool_.size())
-      if (diverged_at_[n] < 0) m.networks[n] = measure_landscape(nets_[n], b.meter_u, b.y.data(), noise, m.multipliers);
+      if (diverged_at_[n] < 0)
+        m.networks[n] = measure_landscape(nets_[n], b.u, active, b.y.data(), noise, m.multipliers, b.meter);
   }
 
   NetworkStats measure(int n, bool with_eval, Mat& eval_u) {

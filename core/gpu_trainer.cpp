@@ -597,7 +597,7 @@ class GpuTrainer final : public Trainer {
       const size_t first = static_cast<size_t>(n) * L_.param_stride;
       CpuNetwork<float> net(cfg_.networks[n], unpack(n, read(params_, first, L_.param_stride)));
       if (cfg_.networks[n].optim.momentum > 0) net.set_velocity(unpack(n, read(velocity_, first, L_.param_stride)));
-      s.networks.push_back(measure_landscape(net, u, y.data(), noise, s.multipliers));
+      s.networks.push_back(measure_landscape(net, u, nullptr, y.data(), noise, s.multipliers, meter_scratch_));
     }
     landscape_.push_back(std::move(s));
     check_gl("the landscape meters' read-back");
@@ -865,6 +865,7 @@ class GpuTrainer final : public Trainer {
   BatchOrder order_;
   int64_t landscape_every_ = cfg_.landscape.every;
   std::vector<LandscapeStats> landscape_;  // measured and not yet taken, oldest first
+  LandscapeScratch<float> meter_scratch_;  // the meters' networks, kept between measurements
   Layout L_;
   GlBuffer train_x_, train_y_;  // (train size, dim) floats or (train size · dim / 4) packed bytes, (train size)
   GlBuffer test_x_, test_y_;    // (test size, dim) likewise, (test size)

@@ -1,8 +1,8 @@
 // landscape.cpp — ICS (Santurkar et al.'s Definition 2.1) and the loss landscape along the
-// gradient, on copies of a CpuNetwork (definitions in landscape.h).
+// gradient, on scratch copies of a CpuNetwork (definitions in landscape.h).
 //
 // [SECTION] Quantities by name
-// [SECTION] Gradients as one vector
+// [SECTION] Scratch networks
 // [SECTION] Measuring
 
 #include "core/landscape.h"
@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "core/stats.h"
 
@@ -51,48 +52,62 @@ std::vector<std::pair<std::string, float>> layer_quantities(const LayerIcs& l) {
   return {{"ics_l2", l.l2}, {"ics_cos", l.cos}, {"ics_rel", l.rel}};
 }
 
-// [SECTION] Gradients as one vector
+// [SECTION] Scratch networks
 
 namespace {
 
-// Calls f(param, grad) for every trainable tensor of `net`, in a fixed order: per layer W, b (when
-// the layer has one), then γ and β when normalized and learned — what update() moves.
+// Calls f(l, param, grad) for every trainable tensor of layer l of a network shaped as `net`, in
+// a fixed order — per layer W, b (when the layer has one), then γ and β when normalized and
+// learned: what update() moves. param and grad are pointers to CpuLayer members, so that one call
+// can reach the same tensor in several networks.
 template <class T, class F>
-void for_each_trainable(CpuNetwork<T>& net, F f) {
+void for_each_trainable(const CpuNetwork<T>& net, F f) {
+  using Layer = CpuLayer<T>;
   const bool affine = net.config().bn.learn_affine;
-  for (auto& L : net.layers()) {
-    f(L.W, L.dW);
-    if (L.has_bias) f(L.b, L.db);
+  for (size_t l = 0; l < net.layers().size(); ++l) {
+    const Layer& L = net.layers()[l];
+    f(l, &Layer::W, &Layer::dW);
+    if (L.has_bias) f(l, &Layer::b, &Layer::db);
     if (L.norm != Norm::None && affine) {
-      f(L.gamma, L.dgamma);
-      f(L.beta, L.dbeta);
+      f(l, &Layer::gamma, &Layer::dgamma);
+      f(l, &Layer::beta, &Layer::dbeta);
     }
   }
 }
 
-// The gradient of the last backward pass over every trainable parameter, (parameters).
+// Layer l of dst takes layer l of src's parameters (W, b, γ, β), into the buffers it has.
 template <class T>
-std::vector<T> gradient(CpuNetwork<T>& net) {
-  std::vector<T> g;
-  for_each_trainable(net, [&](auto&, auto& d) { g.insert(g.end(), d.data(), d.data() + d.size()); });
-  return g;
+void copy_layer_parameters(CpuLayer<T>& dst, const CpuLayer<T>& src) {
+  dst.norm = src.norm;
+  dst.has_bias = src.has_bias;
+  dst.W = src.W;
+  dst.b = src.b;
+  dst.gamma = src.gamma;
+  dst.beta = src.beta;
 }
 
-// θ −= η·g for g laid out as gradient() lays it out.
+// `scratch` becomes a network with src's settings and parameters (with its momentum buffers when
+// `velocity`). The first time it is a copy; after that the scratch network's buffers are reused,
+// so that a measurement allocates nothing and copies parameters only, not src's gradients and
+// caches. BN's running statistics are not copied: probe passes do not read them.
 template <class T>
-void step_along(CpuNetwork<T>& net, const std::vector<T>& g, T eta) {
-  size_t at = 0;
-  for_each_trainable(net, [&](auto& p, auto&) {
-    for (Eigen::Index i = 0; i < p.size(); ++i) p.data()[i] -= eta * g[at + static_cast<size_t>(i)];
-    at += static_cast<size_t>(p.size());
-  });
-}
-
-template <class T>
-double distance(const std::vector<T>& a, const std::vector<T>& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i] - b[i]) * static_cast<double>(a[i] - b[i]);
-  return std::sqrt(s);
+CpuNetwork<T>& load(std::optional<CpuNetwork<T>>& scratch, const CpuNetwork<T>& src, bool velocity) {
+  if (!scratch) return scratch.emplace(src);
+  CpuNetwork<T>& dst = *scratch;
+  dst.config() = src.config();
+  dst.layers().resize(src.layers().size());
+  for (size_t l = 0; l < src.layers().size(); ++l) {
+    CpuLayer<T>& d = dst.layers()[l];
+    const CpuLayer<T>& s = src.layers()[l];
+    copy_layer_parameters(d, s);
+    if (velocity) {
+      d.vW = s.vW;
+      d.vb = s.vb;
+      d.vgamma = s.vgamma;
+      d.vbeta = s.vbeta;
+    }
+  }
+  return dst;
 }
 
 }  // namespace
@@ -101,39 +116,31 @@ double distance(const std::vector<T>& a, const std::vector<T>& b) {
 
 template <class T>
 NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuNetwork<T>::Mat& u,
-                                   const int32_t* labels, const BnNoiseKey& noise,
-                                   const std::vector<double>& multipliers) {
-  using Net = CpuNetwork<T>;
+                                   const ActiveInputs* active, const int32_t* labels, const BnNoiseKey& noise,
+                                   const std::vector<double>& multipliers, LandscapeScratch<T>& scratch) {
   NetworkLandscape out;
   out.measured = true;
   const double lr = net.config().optim.lr;
 
-  // θ_t: the gradient the next update will use (a probe pass computes the training pass's
-  // values without moving BN's running statistics).
-  Net at = net;
-  at.forward(u, labels, PassMode::Probe, &noise);
-  at.backward(u, labels);
-  const std::vector<T> g = gradient(at);
+  // θ_t: the gradient g the next update will use (a probe pass computes the training pass's
+  // values without moving BN's running statistics) ...
+  CpuNetwork<T>& at = load(scratch.at, net, true);
+  at.forward(u, labels, PassMode::Probe, &noise, active);
+  at.backward(u, labels, active);
+  // ... then θ_{t+1} by the network's own update, momentum included. `at` keeps g in its
+  // gradients: update() reads them and moves the parameters and momentum buffers only.
+  at.update();
 
-  // θ_{t+1}: the network's own update, momentum included.
-  Net next = at;
-  next.update();
-
-  // ICS per layer: layers before i moved to θ_{t+1}, the rest at θ_t.
+  // ICS per layer i: layers before i at θ_{t+1}, the rest at θ_t. Going up the layers, one more
+  // layer of `moved` takes its θ_{t+1} each time, so the forward pass starts at that layer (the
+  // ones below are as the last pass left them) and the backward pass stops at layer i.
   const size_t layers = net.layers().size();
   out.ics.resize(layers);
+  CpuNetwork<T>& moved = load(scratch.moved, net, false);
   for (size_t i = 1; i < layers; ++i) {
-    Net moved = net;
-    for (size_t l = 0; l < i; ++l) {
-      auto& dst = moved.layers()[l];
-      const auto& src = next.layers()[l];
-      dst.W = src.W;
-      dst.b = src.b;
-      dst.gamma = src.gamma;
-      dst.beta = src.beta;
-    }
-    moved.forward(u, labels, PassMode::Probe, &noise);
-    moved.backward(u, labels);
+    copy_layer_parameters(moved.layers()[i - 1], at.layers()[i - 1]);
+    moved.forward(u, labels, PassMode::Probe, &noise, active, static_cast<int>(i - 1));
+    moved.backward(u, labels, active, static_cast<int>(i));
     const auto& G = at.layers()[i].dW;
     const auto& G2 = moved.layers()[i].dW;
     const double g_norm = G.template cast<double>().norm(), g2_norm = G2.template cast<double>().norm();
@@ -144,18 +151,24 @@ NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuN
     r.rel = static_cast<float>(diff / g_norm);
   }
 
-  // The landscape along −g.
-  double g_norm = 0;
-  for (T v : g) g_norm += static_cast<double>(v) * static_cast<double>(v);
-  g_norm = std::sqrt(g_norm);
+  // The landscape along −g: every trainable tensor of `moved` at θ_t − η·g. What is not trainable
+  // (frozen γ/β) no update moves: `moved` has it at θ_t already.
+  double g_sq = 0;
+  for_each_trainable(net, [&](size_t l, auto, auto d) { g_sq += (at.layers()[l].*d).template cast<double>().squaredNorm(); });
+  const double g_norm = std::sqrt(g_sq);
   out.beta_smooth = 0;
   for (double m : multipliers) {
     const double eta = m * lr;
-    Net moved = net;
-    step_along(moved, g, static_cast<T>(eta));
-    out.loss_at.push_back(static_cast<float>(moved.forward(u, labels, PassMode::Probe, &noise)));
-    moved.backward(u, labels);
-    const double d = distance(g, gradient(moved));
+    for_each_trainable(net, [&](size_t l, auto p, auto d) {
+      moved.layers()[l].*p = net.layers()[l].*p - static_cast<T>(eta) * at.layers()[l].*d;
+    });
+    out.loss_at.push_back(static_cast<float>(moved.forward(u, labels, PassMode::Probe, &noise, active)));
+    moved.backward(u, labels, active);
+    double d_sq = 0;
+    for_each_trainable(net, [&](size_t l, auto, auto d) {
+      d_sq += (at.layers()[l].*d - moved.layers()[l].*d).template cast<double>().squaredNorm();
+    });
+    const double d = std::sqrt(d_sq);
     out.gradpred.push_back(static_cast<float>(d));
     const auto beta = static_cast<float>(d / (eta * g_norm));
     if (std::isnan(beta) || beta > out.beta_smooth) out.beta_smooth = beta;  // a NaN stays, not hidden by max
@@ -163,9 +176,22 @@ NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuN
   return out;
 }
 
-template NetworkLandscape measure_landscape<float>(const CpuNetwork<float>&, const CpuNetwork<float>::Mat&,
-                                                   const int32_t*, const BnNoiseKey&, const std::vector<double>&);
-template NetworkLandscape measure_landscape<double>(const CpuNetwork<double>&, const CpuNetwork<double>::Mat&,
-                                                    const int32_t*, const BnNoiseKey&, const std::vector<double>&);
+template <class T>
+NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuNetwork<T>::Mat& u,
+                                   const int32_t* labels, const BnNoiseKey& noise,
+                                   const std::vector<double>& multipliers) {
+  LandscapeScratch<T> scratch;
+  return measure_landscape(net, u, nullptr, labels, noise, multipliers, scratch);
+}
+
+#define BNLAB_MEASURE_LANDSCAPE(T)                                                                               \
+  template NetworkLandscape measure_landscape<T>(const CpuNetwork<T>&, const CpuNetwork<T>::Mat&,                \
+                                                 const ActiveInputs*, const int32_t*, const BnNoiseKey&,         \
+                                                 const std::vector<double>&, LandscapeScratch<T>&);              \
+  template NetworkLandscape measure_landscape<T>(const CpuNetwork<T>&, const CpuNetwork<T>::Mat&, const int32_t*, \
+                                                 const BnNoiseKey&, const std::vector<double>&);
+BNLAB_MEASURE_LANDSCAPE(float)
+BNLAB_MEASURE_LANDSCAPE(double)
+#undef BNLAB_MEASURE_LANDSCAPE
 
 }  // namespace bnlab

@@ -22,11 +22,14 @@
 //   loss_at[j]  = L(θ_t − η_j g);
 //   gradpred[j] = ‖∇L(θ_t) − ∇L(θ_t − η_j g)‖ (gradient predictiveness);
 //   beta_smooth = max_j gradpred[j] / ‖η_j g‖ (effective β-smoothness).
-// Cost per network and measurement: one forward and backward pass at θ_t, k − 1 for ICS and one
-// per multiplier (9 for the paper's network with the default 5 multipliers).
+// Cost per network and measurement: one forward and backward pass at θ_t, one per multiplier, and
+// k − 1 shorter ones for ICS (forward from the layer that moved last, backward down to layer i;
+// together about one full pass for the paper's network), on two scratch networks that are
+// allocated once and then take parameters only.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,8 +73,21 @@ std::string loss_at_name(double multiplier);  // "loss_at_0.25"
 
 // [SECTION] Measuring one network
 
-// Measures `net` at its current parameters on the batch u (in, m) with `labels` (m); `noise` as
-// the next training step's forward pass would use it. `net` is not changed.
+// The networks a measurement computes on, kept from one measurement to the next (one per thread).
+template <class T>
+struct LandscapeScratch {
+  std::optional<CpuNetwork<T>> at;     // θ_t's gradient, then θ_{t+1}
+  std::optional<CpuNetwork<T>> moved;  // the ICS and landscape points
+};
+
+// Measures `net` at its current parameters on the batch u (in, m) — or, with `active`, u (k, m)
+// holding the batch's active inputs only, as CpuNetwork::forward takes them — with `labels` (m);
+// `noise` as the next training step's forward pass would use it. `net` is not changed.
+template <class T>
+NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuNetwork<T>::Mat& u,
+                                   const ActiveInputs* active, const int32_t* labels, const BnNoiseKey& noise,
+                                   const std::vector<double>& multipliers, LandscapeScratch<T>& scratch);
+// The same on a dense batch, with scratch networks of its own.
 template <class T>
 NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuNetwork<T>::Mat& u,
                                    const int32_t* labels, const BnNoiseKey& noise,

@@ -288,6 +288,51 @@ TEST(LandscapeQuantities, NamesInFileOrder) {
   EXPECT_EQ(q[7], std::make_pair(std::string("loss_at_4"), 3.f));
 }
 
+// Scratch networks carried from one measurement to the next (as each trainer thread keeps them)
+// give what fresh ones give, bit for bit, whatever network they measured before: one with BN,
+// momentum and frozen γ/β, then one with none of these.
+TEST(LandscapeScratch, ReusedScratchMeasuresAsAFreshOne) {
+  NetworkConfig first, second;
+  first.model.hidden = {6, 5};
+  first.model.norm.assign(2, Norm::Batch);
+  first.bn.learn_affine = false;
+  first.optim.momentum = 0.9;
+  second.model.hidden = {5, 4, 3};
+  second.model.norm.assign(3, Norm::None);
+  second.optim.lr = 0.3;
+  Net a(first, init_params(first.model, first.bn, kIn, kClasses, 1));
+  Net b(second, init_params(second.model, second.bn, kIn, kClasses, 2));
+  NetworkParams velocity = a.params();
+  for (auto& L : velocity.layers)
+    for (float& v : L.weight) v = 0.01f;
+  a.set_velocity(velocity);
+  Rng rng(5, 1);
+  Net::Mat u(kIn, kBatch);
+  std::vector<int32_t> labels(kBatch);
+  for (int i = 0; i < kBatch; ++i) {
+    for (int k = 0; k < kIn; ++k) u(k, i) = rng.normal();
+    labels[i] = i % kClasses;
+  }
+  const std::vector<double> mults = {0.5, 2};
+  LandscapeScratch<double> scratch;
+  measure_landscape(a, u, nullptr, labels.data(), BnNoiseKey{}, mults, scratch);
+  const NetworkLandscape reused = measure_landscape(b, u, nullptr, labels.data(), BnNoiseKey{}, mults, scratch);
+  const NetworkLandscape fresh = measure_landscape(b, u, labels.data(), BnNoiseKey{}, mults);
+  ASSERT_EQ(reused.ics.size(), fresh.ics.size());
+  for (size_t i = 0; i < fresh.ics.size(); ++i) {
+    EXPECT_EQ(reused.ics[i].l2, fresh.ics[i].l2) << i;
+    EXPECT_EQ(reused.ics[i].cos, fresh.ics[i].cos) << i;
+  }
+  EXPECT_EQ(reused.loss_at, fresh.loss_at);
+  EXPECT_EQ(reused.gradpred, fresh.gradpred);
+  EXPECT_EQ(reused.beta_smooth, fresh.beta_smooth);
+  // And the first network again, after the second: its momentum buffers come back with it.
+  const NetworkLandscape again = measure_landscape(a, u, nullptr, labels.data(), BnNoiseKey{}, mults, scratch);
+  const NetworkLandscape a_fresh = measure_landscape(a, u, labels.data(), BnNoiseKey{}, mults);
+  for (size_t i = 0; i < a_fresh.ics.size(); ++i) EXPECT_EQ(again.ics[i].l2, a_fresh.ics[i].l2) << i;
+  EXPECT_EQ(again.gradpred, a_fresh.gradpred);
+}
+
 // [SECTION] The trainer: what is measured, and that it changes nothing
 
 RunConfig small_mnist(int64_t every) {
