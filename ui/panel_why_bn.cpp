@@ -32,8 +32,8 @@ void frequency_control(LabSession& lab, const LabState& s) {
     ImGui::EndCombo();
   }
   tip("How often the meters measure, at the current parameters on the next update's mini-batch. Each "
-      "measurement costs about as many forward and backward passes as the network has layers plus step sizes "
-      "(9 for the paper's network): every 100 steps costs a few percent of the training speed.");
+      "measurement costs about as many forward and backward passes as there are step sizes, plus two "
+      "(7 for the paper's network): every 100 steps costs about a tenth of the training speed.");
 }
 
 // A plot's caption: one line in the dimmed text colour under it, clipped to the plot's width so
@@ -97,11 +97,11 @@ void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v) {
   };
   const Landscape kTop[] = {
       {"##why_loss", "loss landscape: L(θ − ηg) over η", "loss",
-       "Narrower: a more predictable loss along g."},
+       "Narrower: loss more predictable."},
       {"##why_gradpred", "gradient predictiveness over η", "‖Δ∇L‖",
-       "Smaller: the gradient stays predictive."},
-      {"##why_beta", "effective β-smoothness", "‖Δ∇L‖ / ‖ηg‖",
-       "Smaller: smoother; larger steps are safe."}};
+       "Smaller: gradient more reliable."},
+      {"##why_beta", "effective β-smoothness", "β",
+       "Smaller: a smoother landscape."}};
   for (int k = 0; k < 3; ++k) {
     if (k) ImGui::SameLine();
     ImGui::BeginGroup();
@@ -136,7 +136,7 @@ void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v) {
       plot::Spec spec;
       spec.title = title.c_str();
       spec.x_label = "training step";
-      spec.y_label = row == 0 ? "‖G − G′‖" : "cosine";
+      spec.y_label = row == 0 ? "‖G−G′‖" : "cosine";
       spec.y_log = row == 0;
       spec.legend = plot::Legend::Off;
       if (plot::BeginPlot(("##why_ics" + std::to_string(row) + "_" + std::to_string(l)).c_str(), spec, cell)) {
@@ -150,7 +150,7 @@ void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v) {
         plot_divergence_markers(s, v);
         plot::EndPlot();
       }
-      caption(row == 0 ? "Larger: more shift from earlier layers."
+      caption(row == 0 ? "Larger: more shift from below."
                        : "1: no shift; lower: more shift.",
               cell.x);
       ImGui::EndGroup();
