@@ -211,6 +211,7 @@ int run_command(const RunArgs& args) {
     std::fprintf(stderr, "bnlab run → %s\n  data: %s\n  backend: %s%s%s\n  %zu network(s), %lld steps, batch %d\n",
                  out.c_str(), data.description.c_str(), trainer->backend_name().c_str(), why.empty() ? "" : " — ",
                  why.c_str(), cfg.networks.size(), static_cast<long long>(cfg.steps), cfg.batch);
+    for (const NetworkConfig& n : cfg.networks) std::fprintf(stderr, "    %s\n", describe_network(n).c_str());
 
     if (!args.save_params.empty()) {
       // Found out now, not after a long run whose result would then be lost.

@@ -88,7 +88,7 @@ const json& default_config_json() {
     },
     "model": {
       "hidden": [100, 100, 100], "activation": "sigmoid", "norm": "none",
-      "init": "gaussian", "init_std": 0.1
+      "init": "gaussian", "init_std": 0.1, "dropout": 0.0
     },
     "bn": {"momentum": 0.1, "eps": 1e-5, "affine": "learn", "gamma": 1.0, "beta": 0.0,
            "noise_mean": 0.0, "noise_std": 0.0},
@@ -242,6 +242,12 @@ void check_against(const json& v, const json& d, const std::string& key) {
     if (!ok) throw ConfigError(key + "=" + v.dump() + ": expected a string or a list of strings (none | batch | layer)");
     return;
   }
+  if (key == "model.dropout" || (key.size() > 14 && key.compare(key.size() - 14, 14, ".model.dropout") == 0)) {
+    // One p for every layer, or a list with one per layer.
+    const bool ok = v.is_number() || (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_number(); }));
+    if (!ok) throw ConfigError(key + "=" + v.dump() + ": expected a number or a list of numbers (p in [0, 1) per hidden layer)");
+    return;
+  }
   if (key == "networks") {
     if (!v.is_array() || v.empty())
       throw ConfigError("networks=" + v.dump() + ": expected a non-empty list of {\"name\": ...} objects");
@@ -338,6 +344,15 @@ NetworkConfig resolve_network(const json& base, const json& entry, size_t index)
       throw ConfigError(key("model", "norm") + "=" + m["norm"].dump() + ": give one entry per hidden layer (" +
                         std::to_string(n.model.hidden.size()) + ") or a single string");
     for (const auto& e : m["norm"]) n.model.norm.push_back(parse_enum(kNorms, key("model", "norm"), e.get<std::string>()));
+  }
+  const json& drop = m["dropout"];
+  if (drop.is_array() && drop.size() != n.model.hidden.size())
+    throw ConfigError(key("model", "dropout") + "=" + drop.dump() + ": give one entry per hidden layer (" +
+                      std::to_string(n.model.hidden.size()) + ") or a single number");
+  for (size_t l = 0; l < n.model.hidden.size(); ++l) {
+    const json& p = drop.is_array() ? drop[l] : drop;
+    n.model.dropout.push_back(p.get<double>());
+    require(n.model.dropout.back() >= 0 && n.model.dropout.back() < 1, key("model", "dropout"), drop, "every p must be in [0, 1)");
   }
   n.model.init = parse_enum(kInits, key("model", "init"), m["init"].get<std::string>());
   n.model.init_std = m["init_std"].get<double>();
@@ -477,6 +492,29 @@ void set_base_lr(RunConfig& cfg, double base, double lo, double hi) {
   for (auto& net : cfg.networks) net.optim.lr *= factor;
 }
 
+std::string describe_network(const NetworkConfig& n) {
+  // One value when every layer has it, else the list.
+  const auto per_layer = [](const auto& values, auto spell) {
+    std::string s;
+    const bool same = std::all_of(values.begin(), values.end(), [&](const auto& v) { return v == values.front(); });
+    for (size_t l = 0; l < (same ? std::min<size_t>(1, values.size()) : values.size()); ++l)
+      s += (l ? "," : "") + spell(values[l]);
+    return s;
+  };
+  const auto number = [](double x) {
+    std::ostringstream s;
+    s << x;
+    return s.str();
+  };
+  std::string s = n.name + ": norm " + per_layer(n.model.norm, [](Norm x) { return std::string(to_string(x)); });
+  s += ", dropout " + (any_dropout(n.model) ? per_layer(n.model.dropout, number) : std::string("none"));
+  return s + ", lr " + number(n.optim.lr);
+}
+
+bool any_dropout(const ModelConfig& m) {
+  return std::any_of(m.dropout.begin(), m.dropout.end(), [](double p) { return p > 0; });
+}
+
 bool any_norm(const RunConfig& cfg, Norm n) {
   for (const auto& net : cfg.networks)
     if (std::find(net.model.norm.begin(), net.model.norm.end(), n) != net.model.norm.end()) return true;
@@ -495,7 +533,8 @@ json network_sections(const NetworkConfig& n) {
             {"activation", to_string(n.model.activation)},
             {"norm", norms},
             {"init", to_string(n.model.init)},
-            {"init_std", n.model.init_std}}},
+            {"init_std", n.model.init_std},
+            {"dropout", n.model.dropout}}},
           {"bn",
            {{"momentum", n.bn.momentum},
             {"eps", n.bn.eps},

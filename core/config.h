@@ -60,6 +60,11 @@ struct ModelConfig {
   std::vector<int> hidden;  // widths of the hidden layers
   Activation activation = Activation::Sigmoid;
   std::vector<Norm> norm;   // one per hidden layer
+  // Dropout probability p of each hidden layer (empty = none), as PyTorch's nn.Dropout placed
+  // after the layer's activation: in training and probe passes each unit of each example is kept
+  // with probability 1 − p and scaled by 1/(1 − p); evaluation passes are the identity
+  // (core/dropout.h).
+  std::vector<double> dropout;
   Init init = Init::Gaussian;
   double init_std = 0.1;    // for init = gaussian
 };
@@ -159,6 +164,12 @@ RunConfig build_config(const std::string& preset, const std::string& config_file
                        const std::vector<std::string>& sets);
 
 bool any_norm(const RunConfig& cfg, Norm n);
+// Dropout p of hidden layer l (0 when the model lists none).
+inline double dropout_p(const ModelConfig& m, size_t l) { return l < m.dropout.size() ? m.dropout[l] : 0.0; }
+bool any_dropout(const ModelConfig& m);
+// One line naming what sets a network apart, for summaries: "bn: norm batch, dropout 0.5, lr 0.5"
+// (norm and dropout spelled per layer when the layers differ).
+std::string describe_network(const NetworkConfig& n);
 
 // The lab's global learning rate: the smallest network's, the base the others are multiples of
 // (lesson 3's ×1, ×5, ×30). set_base_lr scales every network's rate by base / base_lr(cfg), so

@@ -192,16 +192,28 @@ void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnN
     }
   }
   activate(cfg_.model.activation, L.z, L.a);
+
+  // Dropout after the activation (dropout.h); the masks are float draws, as on the GPU.
+  const auto p = static_cast<float>(dropout_p(cfg_.model, static_cast<size_t>(l)));
+  L.dropped = noise && mode != PassMode::Eval && p > 0;
+  if (L.dropped) {
+    const T scale = static_cast<T>(dropout_scale(p));
+    L.keep.resize(L.a.rows(), m);
+    for (Eigen::Index i = 0; i < m; ++i)
+      for (Eigen::Index j = 0; j < L.a.rows(); ++j)
+        L.keep(j, i) = dropout_keep(*noise, l, static_cast<int>(j), static_cast<int>(i), p) ? scale : T(0);
+    L.out = (L.a.array() * L.keep.array()).matrix();
+  }
 }
 
 template <class T>
 T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise,
                          const ActiveInputs* active, int from) {
-  const Mat* input = from == 0 ? &u : &layers_[static_cast<size_t>(from) - 1].a;
+  const Mat* input = from == 0 ? &u : &layers_[static_cast<size_t>(from) - 1].output();
   const size_t hidden = layers_.size() - 1;
   for (size_t l = static_cast<size_t>(from); l < hidden; ++l) {
     forward_hidden(static_cast<int>(l), *input, mode, noise, l == 0 ? active : nullptr);
-    input = &layers_[l].a;
+    input = &layers_[l].output();
   }
   Layer& out = layers_.back();
   out.a.noalias() = out.W * *input;
@@ -265,10 +277,11 @@ void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveIn
   for (size_t l = hidden + 1; l-- > static_cast<size_t>(down_to);) {
     Layer& L = layers_[l];
     if (l < hidden) {
+      if (L.dropped) L.dz.array() *= L.keep.array();  // ∂ℓ/∂out → ∂ℓ/∂a
       activation_backward(cfg_.model.activation, L.z, L.a, L.dz);
       backward_norm(L);
     }
-    const Mat& input = l == 0 ? u : layers_[l - 1].a;
+    const Mat& input = l == 0 ? u : layers_[l - 1].output();
     if (l == 0 && active) {
       dw_active_.noalias() = L.dz * u.transpose();
       Eigen::Index c = 0, next = 0;  // next: the first input not yet written

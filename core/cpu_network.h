@@ -21,6 +21,7 @@
 #include <Eigen/Dense>
 
 #include "core/bn_noise.h"
+#include "core/dropout.h"
 #include "core/config.h"
 #include "core/network.h"
 
@@ -68,6 +69,12 @@ struct CpuLayer {
   Mat xhat;  // normalized x (norm != None)
   Mat z;     // the nonlinearity's input
   Mat a;     // the activation's output (the logits for the output layer)
+  // Dropout (hidden layers, when the last pass dropped units: `dropped`), (out, batch) each.
+  Mat keep;  // the mask's factors: 0 for a dropped element, 1/(1 − p) for a kept one
+  Mat out;   // a ⊙ keep, what the next layer reads
+  bool dropped = false;
+  // The layer's output: the next layer's input.
+  const Mat& output() const { return dropped ? out : a; }
   Vec mu, inv_std;  // BN: (out) over the batch; LN: (batch) over the units
 
   // Backward scratch, (out, batch).
@@ -92,6 +99,9 @@ class CpuNetwork {
   // bn.noise_mean/noise_std set, BN layers add the noisy-BN draws of that key (bn_noise.h) to z;
   // the caches hold the noisy z. With `from` > 0 the pass starts at hidden layer `from`, taking the
   // caches of the layers below as the last pass left them (for a pass that changed layers ≥ from).
+  // With `noise` (Train and Probe passes only) and model.dropout set,
+  // each hidden layer's activation is dropped with that key's masks (dropout.h); without a key a
+  // pass never drops.
   T forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise = nullptr,
             const ActiveInputs* active = nullptr, int from = 0);
   // Gradients of the last forward pass's loss (which must have been a Train or Probe pass), given

@@ -48,12 +48,14 @@ namespace bnlab {
   X(SLOT_A, 3)    /* a = act(z)                                                      */ \
   X(SLOT_DZ, 4)   /* backward: ∂ℓ/∂a, then ∂ℓ/∂z in place                            */ \
   X(SLOT_DX, 5)   /* ∂ℓ/∂x (the output layer: ∂ℓ/∂logits)                            */ \
-  X(SLOT_COUNT, 6) /* followed by μ and 1/σ, each (max(rows_max, width))             */ \
+  X(SLOT_OUT, 6)  /* a after dropout, written only by passes that drop (dropout.h)  */ \
+  X(SLOT_COUNT, 7) /* followed by μ and 1/σ, each (max(rows_max, width))             */ \
   /* words of one network's settings */                                               \
   X(META_ACT, 0) X(META_LEARN_AFFINE, 1) X(META_LR, 2) X(META_MOMENTUM, 3)             \
   X(META_EPS, 4) X(META_BN_MOMENTUM, 5)                                                \
   X(META_TAP_RANGE, 6) /* (taps, 2): histogram lo, hi per tap                       */ \
-  X(META_NORM, 12)     /* (hidden): normalization kind per hidden layer             */ \
+  X(META_NORM, 12)     /* (hidden): normalization kind per hidden layer, then noisy BN's */ \
+                       /* noise_mean, noise_std, then dropout p per hidden layer       */ \
   /* words of one network's status */                                                 \
   X(STATUS_DIVERGED, 0) /* step whose loss was not finite, −1 while healthy         */ \
   X(STATUS_EVAL, 1)     /* (test + train eval chunks, 2): loss sum, correct count    */ \

@@ -129,7 +129,7 @@ Layout make_layout(const RunConfig& cfg, const DataSplit& data) {
   }
   L.param_stride = param;
   L.act_stride = act;
-  L.meta_stride = META_NORM + L.hidden + 2;  // + noisy BN's noise_mean, noise_std
+  L.meta_stride = META_NORM + 2 * L.hidden + 2;  // + noisy BN's noise_mean, noise_std, dropout p per layer
   // Test chunks' sums first, then the training subset's.
   L.status_stride = STATUS_EVAL + 2 * static_cast<int>(L.eval_chunks.size() + L.train_chunks.size());
   L.snap_units = *std::max_element(model.hidden.begin(), model.hidden.end());
@@ -166,6 +166,7 @@ std::string glsl_run_defines(const Layout& L) {
   def("META_STRIDE", L.meta_stride);
   def("META_NOISE_MEAN", META_NORM + L.hidden);
   def("META_NOISE_STD", META_NORM + L.hidden + 1);
+  def("META_DROPOUT", META_NORM + L.hidden + 2);
   s += "#define NOISE_SEED uvec2(" + std::to_string(static_cast<uint32_t>(L.seed)) + "u, " +
        std::to_string(static_cast<uint32_t>(L.seed >> 32)) + "u)\n";
   def("STATUS_STRIDE", L.status_stride);
@@ -429,6 +430,8 @@ class GpuTrainer final : public Trainer {
     for (int l = 0; l < L_.hidden; ++l) m[META_NORM + l] = static_cast<int32_t>(nc.model.norm[l]);
     m[META_NORM + L_.hidden] = float_word(static_cast<float>(nc.bn.noise_mean));
     m[META_NORM + L_.hidden + 1] = float_word(static_cast<float>(nc.bn.noise_std));
+    for (int l = 0; l < L_.hidden; ++l)
+      m[META_NORM + L_.hidden + 2 + l] = float_word(static_cast<float>(dropout_p(nc.model, static_cast<size_t>(l))));
     return m;
   }
 
@@ -914,6 +917,7 @@ GpuLayerTensors GpuTrainer::layer_tensors(int net, int layer, int rows) {
     t.z = slot(SLOT_Z);
     t.a = slot(SLOT_A);
     t.dz = slot(SLOT_DZ);
+    t.out = slot(SLOT_OUT);
   }
   const size_t at = static_cast<size_t>(net) * L_.param_stride + L_.param_off[layer], w = width * L_.in[layer];
   const Norm norm = layer_norm(net, layer);

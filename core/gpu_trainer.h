@@ -43,6 +43,7 @@ double gpu_first_layer_gflops(Trainer& gpu, int reps);
 struct GpuLayerTensors {
   std::vector<float> x, xhat, z, a;  // the output layer: x = logits
   std::vector<float> dz;             // ∂ℓ/∂z (hidden layers)
+  std::vector<float> out;            // a after dropout (hidden layers; as the last pass that dropped left it)
   std::vector<float> dx;             // ∂ℓ/∂x (the output layer: ∂ℓ/∂logits)
   std::vector<float> dW, db, dgamma, dbeta;
 };

@@ -323,6 +323,7 @@ struct LabSession::Worker {
         if (!same_shape || to_json_network(a) == to_json_network(d)) continue;
         NetworkConfig next = a;
         next.model.norm = d.model.norm;
+        next.model.dropout = d.model.dropout;
         next.bn = d.bn;
         next.optim = d.optim;
         trainer->set_network(static_cast<int>(i), next, convert_params(params_to_keep(static_cast<int>(i)), next.model, next.bn));
@@ -369,6 +370,7 @@ struct LabSession::Worker {
         n.model.init = shape.model.init;
         n.model.init_std = shape.model.init_std;
         n.model.norm.resize(n.model.hidden.size(), n.model.norm.empty() ? Norm::None : n.model.norm.back());
+        n.model.dropout.resize(n.model.hidden.size(), n.model.dropout.empty() ? 0.0 : n.model.dropout.back());
       }
       nets.push_back(std::move(n));
     }

@@ -5,6 +5,7 @@
 // [SECTION] Tensor addressing
 // [SECTION] Activations
 // [SECTION] Noisy BN
+// [SECTION] Dropout
 //
 // Prepended after the generated #defines: the constants of core/gl_program.h and the run's shapes
 // (NETS, LAYERS, HIDDEN, BATCH, ROWS_MAX, STAT_ROWS, IN_DIM, CLASSES, BINS, ... and the per-layer
@@ -141,4 +142,21 @@ float bn_noise_gauss(int step, int l, int j, int i) {
   const float u1 = bn_noise_uniform(bn_noise_hash(uint(step), uint(l), uint(j), uint(i), 2u));
   const float u2 = bn_noise_uniform(bn_noise_hash(uint(step), uint(l), uint(j), uint(i), 3u));
   return sqrt(-2.0 * log(u1)) * cos(6.28318530718 * u2);
+}
+
+// [SECTION] Dropout
+
+// core/dropout.h line for line: inverted dropout after each hidden layer's activation, in
+// training and probe passes, with masks from the hash above (kind 4).
+float layer_dropout(int n, int l) { return l < HIDDEN ? net_float(n, META_DROPOUT + l) : 0.0; }
+bool layer_drops(int n, int l) { return (PASS_MODE == MODE_TRAIN || PASS_MODE == MODE_PROBE) && layer_dropout(n, l) > 0.0; }
+// Where layer l's output — the next layer's input — is in this pass: a, or a after dropout.
+int output_at(int n, int l) { return slot_at(n, l, layer_drops(n, l) ? SLOT_OUT : SLOT_A); }
+// The factor this pass's dropout multiplies element (example i, unit j) of layer l's activation
+// by: 0 or 1/(1 − p) when the layer drops, else 1 (so x · factor is x, bit for bit).
+float dropout_factor(int n, int l, int i, int j) {
+  if (!layer_drops(n, l)) return 1.0;
+  const float p = layer_dropout(n, l);
+  const bool keep = bn_noise_uniform(bn_noise_hash(uint(PASS_STEP), uint(l), uint(j), uint(i), 4u)) >= p;
+  return keep ? 1.0 / (1.0 - p) : 0.0;
 }

@@ -2,7 +2,7 @@
 //
 // Compiled four times (the C++ side adds one #define):
 //   MM_FORWARD_DATA  layer 0:    X = U Wᵀ + b, U gathered from the dataset rows of the pass
-//   MM_FORWARD       layer l>0:  X = A_{l−1} Wᵀ + b
+//   MM_FORWARD       layer l>0:  X = A_{l−1} Wᵀ + b   (A after dropout when the pass drops)
 //   MM_BACKWARD      layer l:    ∂ℓ/∂a_l = ∂ℓ/∂x_{l+1} · W_{l+1}
 //   MM_PROBE_SPARSE  layer 0 of the probe pass, from the probe rows' nonzero inputs only (below)
 // Each invocation keeps a 4×4 block of outputs in registers and loads 8 values per 16 FMAs.
@@ -76,7 +76,7 @@ void main() {
 #if defined(MM_FORWARD_DATA)
     a_row[r] = example_at(i);
 #elif defined(MM_FORWARD)
-    a_row[r] = slot_at(n, l - 1, SLOT_A) + i * depth;
+    a_row[r] = output_at(n, l - 1) + i * depth;
 #else
     a_row[r] = slot_at(n, l + 1, SLOT_DX) + i * depth;
 #endif

@@ -7,10 +7,18 @@
 // Algorithm 2. Training and probe passes add noisy BN's draws to z when the network asks for them
 // (bn.noise_mean/noise_std; common.glsl, core/bn_noise.h). LayerNorm (Ba et al. 2016): one
 // invocation per example, statistics over the units, the same in every mode. No normalization:
-// one invocation per unit, z = x.
+// one invocation per unit, z = x. Dropout (common.glsl, core/dropout.h) follows the activation.
 //
 // Dispatch: x covers max(width, rows) invocations, z the networks (each network may use a
 // different normalization, so each invocation decides what it is).
+
+// a = act(z) at example i, unit j, and the layer's output after dropout when this pass drops.
+void store_activation(int n, int l, int i, int j, float zz) {
+  const int at = i * LAYER_OUT[l] + j;
+  const float a = activate(net_act(n), zz);
+  acts[slot_at(n, l, SLOT_A) + at] = a;
+  if (layer_drops(n, l)) acts[slot_at(n, l, SLOT_OUT) + at] = a * dropout_factor(n, l, i, j);
+}
 
 void main() {
   const int n = int(gl_GlobalInvocationID.z);
@@ -19,9 +27,8 @@ void main() {
   const int width = LAYER_OUT[l], rows = PASS_ROWS;
   const int g = int(gl_GlobalInvocationID.x);
   const int norm = layer_norm(n, l);
-  const int act = net_act(n);
   const int x = slot_at(n, l, SLOT_X), xh = slot_at(n, l, SLOT_XHAT);
-  const int z = slot_at(n, l, SLOT_Z), a = slot_at(n, l, SLOT_A);
+  const int z = slot_at(n, l, SLOT_Z);
   const float eps = net_float(n, META_EPS);
 
   if (norm == NORM_LAYER) {
@@ -43,7 +50,7 @@ void main() {
       const float zz = h * params[gamma_at(n, l) + j] + params[beta_at(n, l) + j];
       acts[xh + row + j] = h;
       acts[z + row + j] = zz;
-      acts[a + row + j] = activate(act, zz);
+      store_activation(n, l, g, j, zz);
     }
     return;
   }
@@ -55,7 +62,7 @@ void main() {
       const float v = acts[x + i * width + j];
       acts[xh + i * width + j] = v;
       acts[z + i * width + j] = v;
-      acts[a + i * width + j] = activate(act, v);
+      store_activation(n, l, i, j, v);
     }
     return;
   }
@@ -94,6 +101,6 @@ void main() {
     const float zz = h * gamma + beta + (noisy ? noise.x + noise.y * bn_noise_gauss(PASS_STEP, l, j, i) : 0.0);
     acts[xh + i * width + j] = h;
     acts[z + i * width + j] = zz;
-    acts[a + i * width + j] = activate(act, zz);
+    store_activation(n, l, i, j, zz);
   }
 }

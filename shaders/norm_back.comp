@@ -1,6 +1,6 @@
 // norm_back.comp — backward through the activation and the normalization of hidden layer u_layer.
 //
-// In: SLOT_DZ holds ∂ℓ/∂a. Out: SLOT_DZ holds ∂ℓ/∂z (the γ and β gradients read it), SLOT_DX
+// In: SLOT_DZ holds ∂ℓ/∂ of the layer's output (a, or a after dropout). Out: SLOT_DZ holds ∂ℓ/∂z (the γ and β gradients read it), SLOT_DX
 // holds ∂ℓ/∂x. The paper's §3 chain per normalized group of size m (BN: the batch of one unit;
 // LN: the units of one example), with ∂ℓ/∂x̂ = ∂ℓ/∂z · γ, collapses to
 //   ∂ℓ/∂x = (1/σ) · (∂ℓ/∂x̂ − mean(∂ℓ/∂x̂) − x̂ · mean(∂ℓ/∂x̂ · x̂)),
@@ -33,7 +33,9 @@ void main() {
   float sum_d = 0.0, sum_dh = 0.0;  // Σ ∂ℓ/∂x̂ and Σ ∂ℓ/∂x̂ · x̂
   for (int e = 0; e < count; ++e) {
     const int at = first + e * stride;
-    const float d = acts[dz + at] * activation_slope(act, acts[z + at], acts[a + at]);
+    // ∂ℓ/∂out → ∂ℓ/∂a (dropout's factor, 1 when the pass did not drop) → ∂ℓ/∂z.
+    const int i = norm == NORM_LAYER ? g : e, j = norm == NORM_LAYER ? e : g;
+    const float d = (acts[dz + at] * dropout_factor(n, l, i, j)) * activation_slope(act, acts[z + at], acts[a + at]);
     acts[dz + at] = d;
     if (norm == NORM_NONE) {
       acts[dx + at] = d;

@@ -23,7 +23,7 @@ void main() {
   }
   const int l = LAYERS - 1;
   const int in_dim = LAYER_IN[l];
-  const int u = slot_at(n, l - 1, SLOT_A);
+  const int u = output_at(n, l - 1);  // the last hidden layer's output, after dropout
   const int w = w_at(n, l), b = b_at(n, l);
   const int logits = slot_at(n, l, SLOT_X), dlogits = slot_at(n, l, SLOT_DX);
 

@@ -69,9 +69,9 @@ void main() {
     j[c] = min(j0 + c, units - 1);
     k[c] = min(k0 + c, in_dim - 1);
   }
-  // The layer's input u: dataset rows for the first layer, the previous activations otherwise.
+  // The layer's input u: dataset rows for the first layer, the previous layer's output otherwise.
   const bool from_data = l == 0;
-  const int u = from_data ? 0 : slot_at(n, l - 1, SLOT_A);
+  const int u = from_data ? 0 : output_at(n, l - 1);  // after dropout, as the forward pass read it
   vec4 acc[4] = vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));  // acc[c][r]: unit j0+r, input k0+c
   for (int i = 0; i < rows; ++i) {
     const int d = dx + i * units;

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/backend.h"
@@ -117,11 +118,18 @@ void expect_params_close(const NetworkParams& gpu, const NetworkParams& cpu, con
 
 // [SECTION] Step 0: every activation, gradient and updated parameter
 
-class GpuStepZero : public ::testing::TestWithParam<const char*> {};
+// Each activation, without and with dropout (different p per network and layer, 0 in some, so
+// both of a pass's paths run side by side): the CPU draws the masks of step 0 with the key the
+// GPU's first step uses.
+class GpuStepZero : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
 
 TEST_P(GpuStepZero, EveryTensorMatchesTheCpuReference) {
   REQUIRE_GL();
-  const RunConfig cfg = quad_config(GetParam());
+  const auto [activation, dropout] = GetParam();
+  const RunConfig cfg = quad_config(activation, dropout ? std::vector<std::string>{"model.dropout=0.3,0.5",
+                                                                                  "networks.2.model.dropout=0.6,0",
+                                                                                  "networks.0.model.dropout=0,0.2"}
+                                                        : std::vector<std::string>{});
   const DataSplit data = load_data(cfg.data, cfg.seed);
   auto gpu = make_gpu_trainer(cfg, data);
   gpu->train(1);
@@ -137,10 +145,11 @@ TEST_P(GpuStepZero, EveryTensorMatchesTheCpuReference) {
     y[j] = data.train.y[idx[j]];
   }
   for (int n = 0; n < static_cast<int>(cfg.networks.size()); ++n) {
-    SCOPED_TRACE("network " + cfg.networks[n].name + ", " + GetParam());
+    SCOPED_TRACE("network " + cfg.networks[n].name + ", " + activation + (dropout ? " with dropout" : ""));
     const NetworkConfig& nc = cfg.networks[n];
     CpuNetwork<float> cpu(nc, init_params(nc.model, nc.bn, data.train.dim, data.train.classes, cfg.seed));
-    const float loss = cpu.forward(u, y.data(), PassMode::Train);
+    const BnNoiseKey key{cfg.seed, 0};
+    const float loss = cpu.forward(u, y.data(), PassMode::Train, &key);
     cpu.backward(u, y.data());
     cpu.update();
     EXPECT_NEAR(gpu_loss[n], loss, 1e-5 + 1e-5 * std::abs(loss)) << "step-0 loss";
@@ -159,6 +168,10 @@ TEST_P(GpuStepZero, EveryTensorMatchesTheCpuReference) {
         }
         EXPECT_TRUE(close(at + "z", t.z, L.z.data(), size, 1e-4, 1e-4));
         EXPECT_TRUE(close(at + "a", t.a, L.a.data(), size, 1e-5, 1e-4));
+        EXPECT_EQ(L.dropped, dropout_p(nc.model, l) > 0);
+        if (L.dropped) {
+          EXPECT_TRUE(close(at + "a after dropout", t.out, L.out.data(), size, 1e-5, 1e-4));
+        }
       } else {
         EXPECT_TRUE(close(at + "logits", t.x, L.a.data(), size, 1e-5, 1e-4));
       }
@@ -177,7 +190,11 @@ TEST_P(GpuStepZero, EveryTensorMatchesTheCpuReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryActivation, GpuStepZero, ::testing::Values("sigmoid", "tanh", "relu", "linear"));
+INSTANTIATE_TEST_SUITE_P(EveryActivation, GpuStepZero,
+                         ::testing::Combine(::testing::Values("sigmoid", "tanh", "relu", "linear"), ::testing::Bool()),
+                         [](const ::testing::TestParamInfo<std::tuple<const char*, bool>>& info) {
+                           return std::string(std::get<0>(info.param)) + (std::get<1>(info.param) ? "_dropout" : "");
+                         });
 
 // [SECTION] Trajectories, running statistics and evaluation
 
@@ -240,6 +257,30 @@ TEST(GpuParity, NoisyBatchNormDrawsTheSameNoise) {
   ASSERT_TRUE(gs && cs);
   for (int n : {1, 3})
     for (size_t l = 0; l < cfg.networks[n].model.hidden.size(); ++l)
+      for (int k = 0; k < 5; ++k)
+        EXPECT_NEAR(gs->networks[n].layers[l].unit_pct[k], cs->networks[n].layers[l].unit_pct[k],
+                    1e-4 + 1e-3 * std::abs(cs->networks[n].layers[l].unit_pct[k]))
+            << "network " << n << " layer " << l << " percentile " << kPercentiles[k];
+}
+
+// Dropout (core/dropout.h): both backends hash the same (seed, step, layer, unit, example), so
+// networks with dropout — after no norm, BN and LayerNorm — train the same trajectory, and the
+// probe, which drops with the masks of the step about to come, measures the same percentiles.
+TEST(GpuParity, DropoutDrawsTheSameMasks) {
+  REQUIRE_GL();
+  const RunConfig cfg = quad_config("tanh", {"model.dropout=0.3,0.5", "networks.2.model.dropout=0.6,0.1"});
+  compare_runs(cfg, 40);
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto gpu = make_gpu_trainer(cfg, data);
+  auto cpu = make_cpu_trainer(cfg, data);
+  gpu->train(7);
+  cpu->train(7);
+  gpu->request_snapshot(false);
+  cpu->request_snapshot(false);
+  const auto gs = gpu->poll_snapshot(true), cs = cpu->poll_snapshot(true);
+  ASSERT_TRUE(gs && cs);
+  for (size_t n = 0; n < cfg.networks.size(); ++n)
+    for (size_t l = 1; l < cfg.networks[n].model.hidden.size(); ++l)  // layer 1's x sees layer 0's dropout
       for (int k = 0; k < 5; ++k)
         EXPECT_NEAR(gs->networks[n].layers[l].unit_pct[k], cs->networks[n].layers[l].unit_pct[k],
                     1e-4 + 1e-3 * std::abs(cs->networks[n].layers[l].unit_pct[k]))

@@ -211,6 +211,36 @@ TEST(GradMixed, BatchLayerNoneStackMatchesCentralDifferences) {
   check_parameters(net, true, loss);
 }
 
+// Dropout (core/dropout.h): with the step's mask held fixed (the same key in every pass), the
+// gradients of every parameter and of the input are those of the dropped network's loss, with
+// and without normalization before the activation; the mask really drops units.
+TEST(GradDropout, FixedMaskMatchesCentralDifferences) {
+  for (Activation act : {Activation::Sigmoid, Activation::Tanh})
+    for (Norm norm : {Norm::None, Norm::Batch, Norm::Layer}) {
+      SCOPED_TRACE(std::string(to_string(act)) + " " + to_string(norm));
+      NetworkConfig cfg = make_config(act, {norm, norm}, true);
+      cfg.model.dropout = {0.3, 0.6};
+      Net net = make_net(cfg, 5);
+      Batch b = make_batch(5);
+      const BnNoiseKey key{5, 2};
+      const double loss0 = net.forward(b.u, b.labels.data(), PassMode::Train, &key);
+      net.backward(b.u, b.labels.data());
+      for (size_t l = 0; l < 2; ++l) {
+        const auto& L = net.layers()[l];
+        ASSERT_TRUE(L.dropped);
+        EXPECT_GT((L.keep.array() == 0).count(), 0) << "layer " << l << " dropped nothing";
+        EXPECT_GT((L.keep.array() > 0).count(), 0) << "layer " << l << " kept nothing";
+      }
+      auto loss = [&] { return net.forward(b.u, b.labels.data(), PassMode::Probe, &key); };
+      EXPECT_NEAR(loss(), loss0, 1e-14);
+      EXPECT_GT(std::abs(loss0 - net.forward(b.u, b.labels.data(), PassMode::Probe)), 1e-3)
+          << "the mask must change the loss";
+      check_parameters(net, true, loss);
+      const Mat du = net.layers()[0].W.transpose() * net.layers()[0].dz;
+      check_tensor("input u", b.u, du, loss);
+    }
+}
+
 // Noisy BN (core/bn_noise.h): with the step's draws held fixed, the gradients of every
 // parameter and of the input are those of the noisy loss; the noise really changes that loss;
 // and eval mode ignores it.

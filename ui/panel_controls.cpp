@@ -138,6 +138,7 @@ bool run_settings(RunConfig& d) {
       for (auto& n : d.networks) {
         n.model.hidden.assign(layers, width);
         n.model.norm.resize(layers, n.model.norm.empty() ? Norm::None : n.model.norm.back());
+        n.model.dropout.resize(layers, n.model.dropout.empty() ? 0.0 : n.model.dropout.back());
       }
       changed = true;
     }
@@ -174,6 +175,44 @@ bool run_settings(RunConfig& d) {
 // [SECTION] Networks
 
 const char* norm_short(Norm n) { return n == Norm::Batch ? "BN" : n == Norm::Layer ? "LN" : "none"; }
+
+// Dropout p per hidden layer (core/dropout.h), summarized in the header so that a deep network's
+// settings stay one line until opened: "dropout: none", "dropout: p 0.5 every layer",
+// "dropout: p 0.5, 0.2, 0".
+std::string short_number(double x) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.2g", x);
+  return text;
+}
+
+void dropout_settings(NetworkConfig& n, bool* changed) {
+  if (n.model.dropout.size() != n.model.hidden.size()) n.model.dropout.resize(n.model.hidden.size(), 0.0);
+  const auto& p = n.model.dropout;
+  std::string summary;
+  if (!any_dropout(n.model)) {
+    summary = "none";
+  } else if (std::all_of(p.begin(), p.end(), [&](double x) { return x == p[0]; })) {
+    summary = "p " + short_number(p[0]) + " every layer";
+  } else {
+    for (double x : p) summary += (summary.empty() ? "p " : ", ") + short_number(x);
+  }
+  const std::string label = "dropout: " + summary + "###dropout";
+  const bool open = ImGui::TreeNode(label.c_str());
+  tip("Dropout after each hidden layer's activation, as PyTorch's nn.Dropout: in training each unit is kept with "
+      "probability 1 − p and scaled by 1/(1 − p); at evaluation nothing is dropped. Applies at once.");
+  if (!open) return;
+  double every = *std::max_element(p.begin(), p.end());
+  if (slider_double("every layer", &every, 0.f, 0.9f, "p = %.2f")) {
+    std::fill(n.model.dropout.begin(), n.model.dropout.end(), every);
+    *changed = true;
+  }
+  tip("Sets p of every hidden layer.");
+  for (size_t l = 0; l < n.model.dropout.size(); ++l) {
+    const std::string name = "L" + std::to_string(l + 1);
+    *changed |= slider_double(name.c_str(), &n.model.dropout[l], 0.f, 0.9f, "p = %.2f");
+  }
+  ImGui::TreePop();
+}
 
 // One network's settings; returns what the user asked for with the buttons.
 enum class NetAction { None, Duplicate, Remove };
@@ -298,6 +337,7 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
         ImGui::TreePop();
       }
     }
+    dropout_settings(n, changed);
     ImGui::BeginDisabled(d.networks.size() >= kMaxNetworks);
     if (ImGui::Button("Duplicate")) action = NetAction::Duplicate;
     ImGui::EndDisabled();
