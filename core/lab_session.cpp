@@ -147,6 +147,9 @@ struct LabSession::Worker {
   bool playing = false;
   int64_t pending_steps = 0;  // asked for by step(n)
   double speed_limit = 0;
+  int64_t pause_at = 0;             // LabState::pause_at
+  bool pause_on_divergence = false;
+  std::string paused_why;           // LabState::paused_why
   double tokens = 0;          // steps allowed by the speed limit and not yet trained
   Clock::time_point token_time = Clock::now();
   double step_seconds = 1e-3; // measured time per step, for sizing chunks
@@ -167,6 +170,16 @@ struct LabSession::Worker {
   bool all_diverged() const {
     const auto& n = history.networks();
     return !n.empty() && std::all_of(n.begin(), n.end(), [](const NetworkHistory& h) { return h.diverged_at >= 0; });
+  }
+  int diverged_count() const {
+    const auto& n = history.networks();
+    return static_cast<int>(std::count_if(n.begin(), n.end(), [](const NetworkHistory& h) { return h.diverged_at >= 0; }));
+  }
+  // Stops training by itself (pause at step N, pause on divergence), saying why.
+  void pause(std::string why) {
+    playing = false;
+    pending_steps = 0;
+    paused_why = std::move(why);
   }
   bool wants_steps() const { return trainer && !all_diverged() && (pending_steps > 0 || playing); }
 
@@ -217,6 +230,7 @@ struct LabSession::Worker {
       backend.clear();
     }
     healthy.clear();
+    paused_why.clear();
     history.reset(static_cast<int>(active.networks.size()),
                   active.networks.empty() ? 0 : static_cast<int>(active.networks[0].model.hidden.size()));
     pending_steps = 0;
@@ -272,6 +286,8 @@ struct LabSession::Worker {
       n = std::min(n, static_cast<int64_t>(tokens));
     }
     n = std::min(n, next_logged(start) - start);
+    if (pause_at > start) n = std::min(n, pause_at - start);
+    const int diverged_before = diverged_count();
     const auto t0 = Clock::now();
     trainer->train(n);
     history.add_losses(start + 1, trainer->take_losses());
@@ -286,6 +302,13 @@ struct LabSession::Worker {
     if (all_diverged()) {
       playing = false;
       pending_steps = 0;
+    }
+    if (now == pause_at) pause("paused at step " + std::to_string(now) + ", as asked");
+    if (pause_on_divergence && diverged_count() > diverged_before) {
+      for (size_t i = 0; i < history.networks().size(); ++i)
+        if (history.networks()[i].diverged_at > start)
+          pause(active.networks.at(i).name + " diverged at step " + std::to_string(history.networks()[i].diverged_at) +
+                ": paused, as asked");
     }
 
     const double dt = seconds_since(t0);
@@ -460,6 +483,9 @@ struct LabSession::Worker {
     s->ready = trainer != nullptr;
     s->playing = playing;
     s->speed_limit = speed_limit;
+    s->pause_at = pause_at;
+    s->pause_on_divergence = pause_on_divergence;
+    s->paused_why = paused_why;
     s->steps_per_second = rate;
     s->step = trainer ? trainer->step() : 0;
     s->history = history;
@@ -567,6 +593,7 @@ LabSnapshot LabSession::capture() {
 void LabSession::set_playing(bool on) {
   post([on](Worker& w) {
     w.playing = on;
+    if (on) w.paused_why.clear();
     w.pending_steps = 0;
     w.restart_rate();
     w.tokens = 0;
@@ -578,6 +605,7 @@ void LabSession::set_playing(bool on) {
 void LabSession::toggle_playing() {
   post([](Worker& w) {
     w.playing = !w.playing;
+    if (w.playing) w.paused_why.clear();
     w.pending_steps = 0;
     w.restart_rate();
     w.token_time = Clock::now();
@@ -588,8 +616,23 @@ void LabSession::toggle_playing() {
 void LabSession::step(int64_t n) {
   post([n](Worker& w) {
     w.playing = false;
+    w.paused_why.clear();
     if (w.pending_steps == 0) w.restart_rate();
     w.pending_steps += std::max<int64_t>(0, n);
+    w.dirty = true;
+  });
+}
+
+void LabSession::set_pause_at(int64_t step) {
+  post([step](Worker& w) {
+    w.pause_at = std::max<int64_t>(0, step);
+    w.dirty = true;
+  });
+}
+
+void LabSession::set_pause_on_divergence(bool on) {
+  post([on](Worker& w) {
+    w.pause_on_divergence = on;
     w.dirty = true;
   });
 }

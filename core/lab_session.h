@@ -47,6 +47,11 @@ struct LabState {
   bool ready = false;     // the trainer exists (data loaded)
   bool playing = false;
   double speed_limit = 0;  // steps per second; 0 = as fast as possible
+  int64_t pause_at = 0;    // training pauses on reaching this step (again after a reset); 0 = never
+  bool pause_on_divergence = false;  // training pauses when a network diverges
+  // Why training paused by itself ("paused at step 1,000, as asked"); empty when it did not, and
+  // cleared when it trains again.
+  std::string paused_why;
   double steps_per_second = 0;  // measured over the last second of training
   int64_t step = 0;
   RunHistory history;
@@ -91,6 +96,11 @@ class LabSession {
   // Trains n more steps and pauses (adds to steps already asked for).
   void step(int64_t n);
   void set_speed_limit(double steps_per_second);  // 0 = as fast as possible
+  // Pauses on reaching `step` (0 = never): a demonstration stops where the lesson text says, however
+  // fast it trains. Kept over resets and new runs, so every run pauses there again.
+  void set_pause_at(int64_t step);
+  // Pauses when any network diverges (the others would train on past the moment to look at).
+  void set_pause_on_divergence(bool on);
 
   // Rebuilds the trainer from `desired` with its seed: identical initial weights, a fresh history.
   void reset();

@@ -234,6 +234,66 @@ TEST(LabSession, DivergedNetworkStopsTwinCarriesOn) {
   EXPECT_EQ(s->step, 200);
 }
 
+// Polls until training has stopped by itself, saying why (or 60 s pass); the last published state.
+std::shared_ptr<const LabState> until_paused(LabSession& lab) {
+  const auto t0 = std::chrono::steady_clock::now();
+  while (lab.state()->paused_why.empty() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return lab.state();
+}
+
+// Pause at step N stops a run playing at full speed exactly there, says why, plays on from there
+// when asked, and stops there again after a reset.
+TEST(LabSession, PausesAtTheStepAskedForAgainAfterAReset) {
+  LabSession lab(spiral_twins(), false);
+  lab.set_pause_at(137);
+  lab.set_playing(true);
+  auto s = until_paused(lab);
+  EXPECT_FALSE(s->playing);
+  EXPECT_EQ(s->step, 137);
+  EXPECT_EQ(s->paused_why, "paused at step 137, as asked");
+  lab.step(10);  // goes on from the pause, and clears the reason
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 147);
+  EXPECT_EQ(lab.state()->paused_why, "");
+  lab.reset();
+  lab.set_playing(true);
+  s = until_paused(lab);
+  EXPECT_EQ(s->step, 137);
+  EXPECT_FALSE(s->playing);
+  lab.set_pause_at(0);
+  lab.set_playing(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (lab.state()->step < 400 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_GE(lab.state()->step, 400) << "pause at step 0 means never";
+}
+
+// With "pause if a network diverges" on, the run stops at the chunk where one network diverged,
+// while its twin is still healthy; without it, the twin trains on.
+TEST(LabSession, PausesWhenANetworkDivergesIfAsked) {
+  const RunConfig cfg = spiral_twins({"networks.0.optim.lr=90", "model.activation=linear", "model.init_std=3"});
+  LabSession lab(cfg, false);
+  lab.set_pause_on_divergence(true);
+  lab.set_playing(true);
+  const auto s = until_paused(lab);
+  ASSERT_EQ(s->history.networks().size(), 2u);
+  EXPECT_FALSE(s->playing);
+  const int64_t diverged = s->history.networks()[0].diverged_at;
+  ASSERT_GE(diverged, 1);
+  EXPECT_EQ(s->history.networks()[1].diverged_at, -1);
+  EXPECT_LE(s->step, diverged + 10) << "trained on past the chunk it diverged in (log_every 10)";
+  EXPECT_EQ(s->paused_why, "plain diverged at step " + std::to_string(diverged) + ": paused, as asked");
+
+  LabSession free_run(cfg, false);
+  free_run.set_playing(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (free_run.state()->step < diverged + 500 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_GE(free_run.state()->step, diverged + 500);
+  EXPECT_TRUE(free_run.state()->paused_why.empty());
+}
+
 // A diverged network given a lower learning rate trains again from its last healthy parameters
 // (its own are NaN by then), instead of diverging again at once under a moving mark.
 TEST(LabSession, DivergedNetworkTrainsAgainAfterALowerLearningRate) {

@@ -74,6 +74,7 @@ void transport(LabSession& lab, const LabState& s) {
   ImGui::SameLine();
   if (s.playing) ImGui::TextDisabled("· %s steps/s", with_thousands(static_cast<int64_t>(s.steps_per_second)).c_str());
   else ImGui::TextDisabled("· paused");
+  if (!s.paused_why.empty()) ImGui::TextWrapped("%s", s.paused_why.c_str());
   ImGui::TextDisabled("backend: %s", s.backend.empty() ? "none" : s.backend.c_str());
   if (!s.backend_why.empty()) tip(s.backend_why.c_str());
   else tip("The training engine. The CPU reference is chosen explicitly or when no faster GPU is available.");
@@ -92,6 +93,23 @@ void transport(LabSession& lab, const LabState& s) {
     if (ImGui::SliderFloat("##speed", &limit, 1, 5000, "%.0f steps/s", ImGuiSliderFlags_Logarithmic)) lab.set_speed_limit(limit);
     tip("Training speed limit, in steps per second.");
   }
+
+  bool pause_at = s.pause_at > 0;
+  if (ImGui::Checkbox("Pause at step", &pause_at)) lab.set_pause_at(pause_at ? (s.step / 1000 + 1) * 1000 : 0);
+  tip("Stop training on reaching this step, after every reset too: a demonstration stops where the lesson text "
+      "says (\"near step 1,000\"), however fast it trains. Play goes on from there.");
+  if (pause_at) {
+    ImGui::SameLine();
+    int64_t at = s.pause_at;
+    const int64_t step = 100, most = 100'000'000;
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::InputScalar("##pause_at", ImGuiDataType_S64, &at, &step, nullptr, "%lld") && at >= 1 && at <= most)
+      lab.set_pause_at(at);
+    tip("The step to pause at (1 to 100,000,000).");
+  }
+  bool on_divergence = s.pause_on_divergence;
+  if (ImGui::Checkbox("Pause if a network diverges", &on_divergence)) lab.set_pause_on_divergence(on_divergence);
+  tip("Stop training when any network's loss becomes NaN or infinite, so the moment it blows up stays on screen.");
 }
 
 // [SECTION] Run settings
