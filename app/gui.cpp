@@ -50,7 +50,7 @@ using Clock = std::chrono::steady_clock;
 constexpr double kFrameSeconds = 1.0 / 60;
 
 static_assert(keys::kSpace == GLFW_KEY_SPACE && keys::kB == GLFW_KEY_B && keys::kF == GLFW_KEY_F &&
-                  keys::kH == GLFW_KEY_H && keys::kR == GLFW_KEY_R && keys::kS == GLFW_KEY_S && keys::kF1 == GLFW_KEY_F1 &&
+                  keys::kH == GLFW_KEY_H && keys::kR == GLFW_KEY_R && keys::kS == GLFW_KEY_S && keys::kZ == GLFW_KEY_Z && keys::kF1 == GLFW_KEY_F1 &&
                   keys::kPageUp == GLFW_KEY_PAGE_UP && keys::kPageDown == GLFW_KEY_PAGE_DOWN && keys::kEscape == GLFW_KEY_ESCAPE,
               "ui/lab_view.h's key codes are GLFW's");
 
@@ -124,9 +124,9 @@ void on_scroll(GLFWwindow*, double, double) { g_input_seen = true; }
 // Key presses in order, taken by the next frame: GLFW reports a tap shorter than a frame as a
 // press and a release in the same poll, which ImGui's io.KeysDown never sees down.
 std::vector<ViewOptions::KeyPress> g_key_presses;
-void on_key(GLFWwindow*, int key, int, int action, int) {
+void on_key(GLFWwindow*, int key, int, int action, int mods) {
   g_input_seen = true;
-  if (action != GLFW_RELEASE) g_key_presses.push_back({key, action == GLFW_REPEAT});
+  if (action != GLFW_RELEASE) g_key_presses.push_back({key, action == GLFW_REPEAT, (mods & GLFW_MOD_CONTROL) != 0});
 }
 void on_char(GLFWwindow*, unsigned) { g_input_seen = true; }
 void on_size(GLFWwindow*, int, int) { g_input_seen = true; }

@@ -150,6 +150,8 @@ struct LabSession::Worker {
   int64_t pause_at = 0;             // LabState::pause_at
   bool pause_on_divergence = false;
   std::string paused_why;           // LabState::paused_why
+  // The run before each destructive edit, oldest first, with what the edit was (LabState::undo_what).
+  std::vector<std::pair<std::string, LabSnapshot>> undo_stack;  // (≤ kUndoDepth)
   double tokens = 0;          // steps allowed by the speed limit and not yet trained
   Clock::time_point token_time = Clock::now();
   double step_seconds = 1e-3; // measured time per step, for sizing chunks
@@ -451,6 +453,13 @@ struct LabSession::Worker {
     dirty = true;
   }
 
+  // Keeps the run as it stands for undo(), before an edit described by `what`.
+  void remember(std::string what) {
+    if (!trainer) return;  // nothing trained yet that an edit could lose
+    if (undo_stack.size() == static_cast<size_t>(kUndoDepth)) undo_stack.erase(undo_stack.begin());
+    undo_stack.emplace_back(std::move(what) + " at step " + std::to_string(trainer->step()), snapshot());
+  }
+
   LabSnapshot snapshot() {
     LabSnapshot s;
     s.config = active;
@@ -486,6 +495,7 @@ struct LabSession::Worker {
     s->pause_at = pause_at;
     s->pause_on_divergence = pause_on_divergence;
     s->paused_why = paused_why;
+    s->undo_what = undo_stack.empty() ? std::string() : undo_stack.back().first;
     s->steps_per_second = rate;
     s->step = trainer ? trainer->step() : 0;
     s->history = history;
@@ -648,7 +658,10 @@ void LabSession::set_speed_limit(double sps) {
 }
 
 void LabSession::reset() {
-  post([](Worker& w) { w.rebuild(); });
+  post([](Worker& w) {
+    w.remember("reset");
+    w.rebuild();
+  });
 }
 
 void LabSession::new_seed() {
@@ -657,6 +670,7 @@ void LabSession::new_seed() {
     ++desired_.seed;
   }
   post([](Worker& w) {
+    w.remember("new seed");
     ++w.desired.seed;
     w.rebuild();
   });
@@ -711,6 +725,7 @@ void LabSession::edit_network(NetworkEdit what, int net) {
   post([what, net](Worker& w) {
     const std::vector<int> from = edit_list(w.desired.networks, what, net);
     if (from.empty() || !w.trainer) return;  // without a trainer the next reset builds the list
+    if (what == NetworkEdit::Remove) w.remember("remove " + w.active.networks.at(net).name);
     w.error.clear();
     w.set_networks(from);
   });
@@ -743,8 +758,25 @@ void LabSession::open(const RunConfig& cfg) {
     desired_ = checked;
   }
   post([checked](Worker& w) {
+    w.remember("open");
     w.desired = checked;
     w.rebuild();
+  });
+}
+
+void LabSession::undo() {
+  post([this](Worker& w) {
+    if (w.undo_stack.empty()) return;
+    const LabSnapshot saved = std::move(w.undo_stack.back().second);
+    w.undo_stack.pop_back();
+    w.desired = saved.config;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      desired_ = saved.config;
+    }
+    w.playing = false;
+    w.rebuild();
+    w.resume(saved);
   });
 }
 

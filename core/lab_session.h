@@ -32,6 +32,10 @@ namespace bnlab {
 // not only every eval_every, and the Figure 1 view can zoom its x axis to this window.
 constexpr int64_t kEarlyPhaseSteps = 2000;
 
+// Destructive edits the lab can undo, newest first; older ones are forgotten. Each keeps a whole
+// LabSnapshot (parameters and history), so the depth bounds the memory undo takes.
+constexpr int kUndoDepth = 8;
+
 struct LabState {
   RunConfig active;    // what trains now
   RunConfig desired;   // what the controls ask for; differs from `active` only until a reset
@@ -44,6 +48,8 @@ struct LabState {
   // Set when the settings ask for the full MNIST and it is not installed (or not whole): why, how to
   // install it, and that the lab trains on the shipped mnist-10k instead (`active` says so too).
   std::string data_notice;
+  // What undo() would bring back ("remove baseline", "reset at step 4,200"); empty when nothing.
+  std::string undo_what;
   bool ready = false;     // the trainer exists (data loaded)
   bool playing = false;
   double speed_limit = 0;  // steps per second; 0 = as fast as possible
@@ -134,6 +140,12 @@ class LabSession {
   // nonlinearity sees the un-normalized x. Changing that network's settings later pins γ, β to
   // bn.gamma, bn.beta; switching "learn γ, β" back on learns on from the undone values.
   void undo_normalization(int net);
+
+  // Undoes the last destructive edit — reset, new seed, open, removing a network — by restoring
+  // the run as it stood just before (settings, step, data order, history, every network's
+  // parameters; momentum buffers start again at zero, as when a session is reopened). Up to
+  // kUndoDepth edits back; nothing happens when there is nothing to undo.
+  void undo();
 
   // Blocks until every command sent so far is applied and every step asked for is trained, then
   // publishes. For tests and the screenshot mode; the UI never calls it.

@@ -294,6 +294,60 @@ TEST(LabSession, PausesWhenANetworkDivergesIfAsked) {
   EXPECT_TRUE(free_run.state()->paused_why.empty());
 }
 
+// Undo brings back what a destructive edit lost — a removed network, a reset, a new seed, an
+// opened run — with its parameters, step and history; eight edits deep, no further.
+TEST(LabSessionUndo, BringsBackWhatAnEditLost) {
+  LabSession lab(spiral_twins(), false);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->undo_what, "");
+  lab.step(50);
+  lab.wait_idle();
+  const LabSnapshot before = lab.capture();
+  const size_t losses = lab.state()->history.networks()[0].train_loss.size();
+
+  lab.edit_network(NetworkEdit::Remove, 0);
+  lab.wait_idle();
+  ASSERT_EQ(lab.state()->active.networks.size(), 1u);
+  EXPECT_EQ(lab.state()->undo_what, "remove plain at step 50");
+  lab.undo();
+  lab.wait_idle();
+  auto s = lab.state();
+  ASSERT_EQ(s->active.networks.size(), 2u);
+  EXPECT_EQ(s->active.networks[0].name, "plain");
+  EXPECT_EQ(lab.desired().networks.size(), 2u);
+  EXPECT_EQ(s->step, 50);
+  EXPECT_EQ(s->history.networks()[0].train_loss.size(), losses);
+  EXPECT_EQ(s->undo_what, "");
+  const LabSnapshot after = lab.capture();
+  for (int n = 0; n < 2; ++n) EXPECT_EQ(after.params[n].layers[0].weight, before.params[n].layers[0].weight);
+
+  lab.reset();
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 0);
+  lab.undo();
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 50);
+  lab.step(10);  // trains on from the restored run
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 60);
+
+  const uint64_t seed = lab.desired().seed;
+  lab.new_seed();
+  lab.wait_idle();
+  EXPECT_EQ(lab.desired().seed, seed + 1);
+  lab.undo();
+  lab.wait_idle();
+  EXPECT_EQ(lab.desired().seed, seed);
+  EXPECT_EQ(lab.state()->active.seed, seed);
+  EXPECT_EQ(lab.state()->step, 60);
+
+  for (int i = 0; i < kUndoDepth + 2; ++i) lab.reset();
+  for (int i = 0; i < kUndoDepth + 2; ++i) lab.undo();
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 0) << "undid more than kUndoDepth edits";
+  EXPECT_EQ(lab.state()->undo_what, "");
+}
+
 // A diverged network given a lower learning rate trains again from its last healthy parameters
 // (its own are NaN by then), instead of diverging again at once under a moving mark.
 TEST(LabSession, DivergedNetworkTrainsAgainAfterALowerLearningRate) {

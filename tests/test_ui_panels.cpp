@@ -113,6 +113,13 @@ TEST(UiKeyboard, ShortcutsChangeState) {
   press(ui, lab, v, keys::kR);
   lab.wait_idle();
   EXPECT_EQ(lab.state()->step, 0);
+  v.key_presses.push_back({keys::kZ, false, /*ctrl=*/true});  // Ctrl+Z undoes the reset
+  ui.lab_frame(lab, v);
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 1);
+  press(ui, lab, v, keys::kZ);  // Z alone is no shortcut
+  lab.wait_idle();
+  EXPECT_EQ(lab.state()->step, 1);
 
   press(ui, lab, v, keys::kH);
   EXPECT_FALSE(v.show_controls);

@@ -49,8 +49,12 @@ void handle_shortcuts(LabSession& lab, ViewOptions& v) {
   v.key_presses.clear();
   v.escape = std::any_of(presses.begin(), presses.end(), [](const ViewOptions::KeyPress& p) { return p.key == keys::kEscape; });
   const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
+  if (io.WantTextInput) return;  // a text field's own keys (its Ctrl+Z undoes typing)
+  for (const ViewOptions::KeyPress& p : presses)
+    if (p.ctrl && p.key == keys::kZ && !p.repeat) lab.undo();
+  if (io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
   for (const ViewOptions::KeyPress& p : presses) {
+    if (p.ctrl) continue;
     if (p.key == keys::kS) lab.step(1);  // held down: repeats, stepping on
     if (p.repeat) continue;
     switch (p.key) {
@@ -86,6 +90,7 @@ void panel_help(ViewOptions& v) {
     constexpr const char* kKeys[][2] = {{"Space", "play / pause"},
                                         {"S", "pause and train one step"},
                                         {"R", "reset to the identical initial weights"},
+                                        {"Ctrl+Z", "undo a reset, new seed, lesson opened or network removed"},
                                         {"B", "BatchNorm on/off in every layer of the selected network"},
                                         {"F", "fullscreen"},
                                         {"+ / −", "larger / smaller text"},

@@ -59,6 +59,7 @@ struct ViewOptions {
   struct KeyPress {
     int key;
     bool repeat;
+    bool ctrl = false;  // Control was held (Ctrl+Z)
   };
   std::vector<KeyPress> key_presses;
   bool escape = false;        // not persisted: Escape was pressed this frame (closes the open popup)
@@ -107,7 +108,7 @@ void handle_shortcuts(LabSession& lab, ViewOptions& v);
 
 // GLFW's key codes: the GLFW backend indexes io.KeysDown with them. The app checks they match.
 namespace keys {
-constexpr int kSpace = 32, kB = 66, kF = 70, kH = 72, kR = 82, kS = 83, kF1 = 290;
+constexpr int kSpace = 32, kB = 66, kF = 70, kH = 72, kR = 82, kS = 83, kZ = 90, kF1 = 290;
 constexpr int kPageUp = 266, kPageDown = 267;  // what a presenter's remote sends
 constexpr int kEscape = 256;
 }

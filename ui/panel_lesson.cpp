@@ -43,10 +43,15 @@ std::string picker_label(const Lesson& l) { return std::to_string(l.number) + " 
 
 // [SECTION] Opening a lesson
 
-void open_lesson(LabSession& lab, ViewOptions& v, const Lesson& l) {
+// The lesson's settings as its preset gives them, on the backend the user chose.
+RunConfig lesson_config(LabSession& lab, const Lesson& l) {
   RunConfig cfg = build_config(l.preset, "", {});
   cfg.backend = lab.desired().backend;  // the user's backend choice carries over
-  lab.open(cfg);
+  return cfg;
+}
+
+void open_lesson(LabSession& lab, ViewOptions& v, const Lesson& l) {
+  lab.open(lesson_config(lab, l));
   v.selected_net = 0;  // the old index may name no network of the new lesson
   v.show_lesson = true;
   if (const int tab = tab_from_id(l.tab); tab >= 0) {  // the tab its text starts from
@@ -161,17 +166,28 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   const Lesson& l = *it;
   const std::optional<Lesson> prev = neighbour_lesson(all, l.preset, -1), next = neighbour_lesson(all, l.preset, +1);
 
-  // The bar: ◀ previous, the picker (showing the title), next ▶, hide/show.
+  // The bar: ◀ previous, the picker (showing the title), next ▶, restore (once the settings left
+  // the lesson's), hide/show.
+  const bool changed = to_json(lesson_config(lab, l)) != to_json(lab.desired());
   lesson_button(lab, v, "◀ previous lesson", "Page Up", prev);
   ImGui::SameLine();
-  const float right = ImGui::CalcTextSize("next lesson ▶").x + ImGui::CalcTextSize("hide text").x +
-                      ImGui::GetStyle().FramePadding.x * 4 + ImGui::GetStyle().ItemSpacing.x * 2;
+  const ImGuiStyle& bar = ImGui::GetStyle();
+  float right = ImGui::CalcTextSize("next lesson ▶").x + ImGui::CalcTextSize("hide text").x + bar.FramePadding.x * 4 +
+                bar.ItemSpacing.x * 2;
+  if (changed) right += ImGui::CalcTextSize("restore").x + bar.FramePadding.x * 2 + bar.ItemSpacing.x;
   ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize() * 8, ImGui::GetContentRegionAvail().x - right));
   const std::string title = "Lesson " + std::to_string(l.number) + " of " + std::to_string(all.size()) + " · " + l.title;
   picker(lab, v, "##picker", l.preset, title.c_str());
   ImGui::SameLine();
   lesson_button(lab, v, "next lesson ▶", "Page Down", next);
   ImGui::SameLine();
+  if (changed) {
+    if (ImGui::Button("restore")) open_lesson(lab, v, l);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Restore the lesson as it opened: its networks and settings, from step 0 (Ctrl+Z brings back "
+                        "the run you leave).");
+    ImGui::SameLine();
+  }
   if (ImGui::Button(v.show_lesson ? "hide text" : "show text")) v.show_lesson = !v.show_lesson;
   ImGui::PopID();
   if (!v.show_lesson) return;
