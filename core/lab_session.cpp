@@ -34,6 +34,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr double kPublishInterval = 1.0 / 30;  // seconds between publications while training
 constexpr double kChunkSeconds = 0.010;        // training time per chunk
+// At or below this speed limit (steps per second) every step is logged — slow motion: the bands
+// and histograms move with each step, not every log_every. Measuring a step's statistics costs a
+// few milliseconds, nothing at this pace.
+constexpr double kSlowMotion = 5;
 constexpr double kUnitsInterval = 0.5;         // seconds between reads of per-unit parameters
 constexpr double kForever = std::numeric_limits<double>::infinity();
 
@@ -199,6 +203,7 @@ struct LabSession::Worker {
     token_time = now;
   }
 
+  bool slow_motion() const { return speed_limit > 0 && speed_limit <= kSlowMotion && pending_steps == 0; }
   bool is_logged(int64_t s) const { return s % active.log_every == 0 || s % active.eval_every == 0; }
   bool is_evaluated(int64_t s) const {
     return s % active.eval_every == 0 || (s <= kEarlyPhaseSteps && s % active.log_every == 0);
@@ -295,7 +300,7 @@ struct LabSession::Worker {
     history.add_losses(start + 1, trainer->take_losses());
     for (const LandscapeStats& m : trainer->take_landscape()) history.add_landscape(m);
     const int64_t now = trainer->step();
-    if (is_logged(now)) trainer->request_snapshot(is_evaluated(now));
+    if (is_logged(now) || slow_motion()) trainer->request_snapshot(is_evaluated(now));
     if (pending_steps > 0) pending_steps -= n;
     else if (speed_limit > 0) tokens -= static_cast<double>(n);
     // Paused after the last step asked for: wait for the GPU's snapshots so the state is whole.

@@ -142,6 +142,34 @@ TEST(LabSession, SpeedLimitThrottles) {
   EXPECT_LT(steps, 120);  // ≈ 50 in half a second, with a burst of at most 10
 }
 
+// Slow motion: at 5 steps/s or less every step's statistics are measured (log_every is 10 here),
+// so the bands move with each step; faster, only every log_every.
+TEST(LabSession, SlowMotionLogsEveryStep) {
+  LabSession lab(spiral_twins(), false);
+  lab.set_speed_limit(5);
+  lab.set_playing(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (lab.state()->step < 4 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  lab.set_playing(false);
+  lab.wait_idle();
+  const auto s = lab.state();
+  ASSERT_GE(s->step, 4);
+  const Series& median = s->history.networks()[0].layers[0].pct[2];
+  ASSERT_EQ(median.size(), s->step + 1) << "steps 0…" << s->step << " each measured";
+  for (int i = 0; i < median.size(); ++i) EXPECT_EQ(median.x()[i], i);
+
+  LabSession fast(spiral_twins(), false);
+  fast.set_speed_limit(50);
+  fast.set_playing(true);
+  while (fast.state()->step < 15 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(40))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  fast.set_playing(false);
+  fast.wait_idle();
+  const Series& every10 = fast.state()->history.networks()[0].layers[0].pct[2];
+  EXPECT_EQ(every10.size(), fast.state()->step / 10 + 1);
+}
+
 TEST(LabSession, LiveChangesAndResetFlags) {
   LabSession lab(spiral_twins(), false);
   lab.step(10);

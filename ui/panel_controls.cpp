@@ -96,7 +96,8 @@ void transport(LabSession& lab, const LabState& s) {
     float limit = static_cast<float>(s.speed_limit);
     ImGui::SetNextItemWidth(-FLT_MIN);
     if (ImGui::SliderFloat("##speed", &limit, 1, 5000, "%.0f steps/s", ImGuiSliderFlags_Logarithmic)) lab.set_speed_limit(limit);
-    tip("Training speed limit, in steps per second.");
+    tip("Training speed limit, in steps per second. At 5 steps/s or less every step's statistics are measured "
+        "(slow motion): the bands and histograms move with each mini-batch.");
   }
 
   bool pause_at = s.pause_at > 0;
