@@ -107,12 +107,13 @@ TEST(Plot, HoverReadsTheNearestPoint) {
     plot::PlotLine("##hidden", xs.data(), ys.data(), 101, IM_COL32(0, 255, 0, 255));
   };
   const auto rec = draw(ui, items);
-  ImGui::GetIO().MousePos = ImVec2(rec.min.x + (rec.max.x - rec.min.x) * 0.5f, (rec.min.y + rec.max.y) * 0.5f);
+  ImGui::GetIO().MousePos = ImVec2(rec.min.x + (rec.max.x - rec.min.x) * 0.5037f, (rec.min.y + rec.max.y) * 0.5f);
   draw(ui, items);  // ImGui sees the mouse from this frame on
   draw(ui, items);
   const plot::Hover& h = ui.plots().hover;
   ASSERT_TRUE(h.active);
   EXPECT_NEAR(h.x, 500, 5);
+  EXPECT_EQ(h.sample_x, 10 * std::round(h.x / 10)) << "the readout names the sample it reads (a unit, a step)";
   ASSERT_EQ(h.values.size(), 2u);  // "##hidden" stays out
   EXPECT_EQ(h.values[0].label, "band");
   EXPECT_TRUE(h.values[0].band);

@@ -435,6 +435,8 @@ void hover_readout(ImDrawList* dl, Context& c, const Axes& ax) {
   h.plot = c.spec.title;
   h.x = ax.x_at(m.x);
   h.y = ax.y_at(m.y);
+  h.sample_x = h.x;
+  bool snapped = false;
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   dl->AddLine(ImVec2(m.x, ax.min.y), ImVec2(m.x, ax.max.y), with_alpha(text, 0.4f), 1.f);
   for (const Item& it : c.items) {
@@ -444,6 +446,8 @@ void hover_readout(ImDrawList* dl, Context& c, const Axes& ax) {
     if (it.kind == Item::Line || it.kind == Item::Band) {
       const int i = nearest(it.xs, it.count, h.x);
       if (i < 0 || !std::isfinite(it.ys[i])) continue;
+      if (!snapped) h.sample_x = it.xs[i];
+      snapped = true;
       v.value = it.ys[i];
       if (it.kind == Item::Band) {
         v.band = true;
@@ -473,8 +477,8 @@ void hover_readout(ImDrawList* dl, Context& c, const Axes& ax) {
     h.values.push_back(v);
   }
   ImGui::BeginTooltip();
-  if (c.spec.x_is_step) ImGui::Text("%s %.0f", c.spec.x_label, std::round(h.x));
-  else ImGui::Text("%s %.4g", c.spec.x_label, h.x);
+  if (c.spec.x_is_step) ImGui::Text("%s %.0f", c.spec.x_label, std::round(h.sample_x));
+  else ImGui::Text("%s %.4g", c.spec.x_label, h.sample_x);
   for (size_t k = 0; k < h.values.size(); ++k) {
     const HoverValue& v = h.values[k];
     const ImU32 col = [&] {

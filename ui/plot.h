@@ -51,6 +51,9 @@ struct Hover {
   bool active = false;  // the mouse is over a plot's data area
   std::string plot;     // its title
   double x = 0, y = 0;  // the mouse in data coordinates
+  // The x of the samples the values are read at (the first line's or band's nearest sample: a
+  // logged step, a unit's index), which the readout names; the mouse's x when there is none.
+  double sample_x = 0;
   std::vector<HoverValue> values;  // per item under the cursor's x
 };
 
