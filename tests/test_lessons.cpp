@@ -53,9 +53,9 @@ bool meant_to_diverge(const std::string& preset, const std::string& net) {
 
 // [SECTION] Lesson blocks
 
-TEST(Lessons, TwelveLessonsNumberedInOrderWithEveryText) {
+TEST(Lessons, ThirteenLessonsNumberedInOrderWithEveryText) {
   const std::vector<Lesson> all = list_lessons();
-  ASSERT_EQ(all.size(), 12u);
+  ASSERT_EQ(all.size(), 13u);
   const std::regex year(".*(19|20)[0-9]{2}.*");
   for (size_t i = 0; i < all.size(); ++i) {
     const Lesson& l = all[i];
@@ -73,7 +73,7 @@ TEST(Lessons, TwelveLessonsNumberedInOrderWithEveryText) {
 
 TEST(Lessons, NeighboursStepThroughInOrderAndStopAtTheEnds) {
   const std::vector<Lesson> all = list_lessons();
-  ASSERT_EQ(all.size(), 12u);
+  ASSERT_EQ(all.size(), 13u);
   EXPECT_FALSE(neighbour_lesson(all, all.front().preset, -1));
   EXPECT_EQ(neighbour_lesson(all, all.front().preset, +1)->number, 2);
   EXPECT_EQ(neighbour_lesson(all, all[4].preset, -1)->number, 4);
