@@ -32,7 +32,7 @@ namespace bnlab {
 // not only every eval_every, and the Figure 1 view can zoom its x axis to this window.
 constexpr int64_t kEarlyPhaseSteps = 2000;
 
-// Destructive edits the lab can undo, newest first; older ones are forgotten. Each keeps a whole
+// How many destructive edits the lab can undo (the latest ones; older ones are forgotten). Each keeps a whole
 // LabSnapshot (parameters and history), so the depth bounds the memory undo takes.
 constexpr int kUndoDepth = 8;
 
@@ -48,7 +48,7 @@ struct LabState {
   // Set when the settings ask for the full MNIST and it is not installed (or not whole): why, how to
   // install it, and that the lab trains on the shipped mnist-10k instead (`active` says so too).
   std::string data_notice;
-  // What undo() would bring back ("remove baseline", "reset at step 4,200"); empty when nothing.
+  // What undo() would bring back ("remove baseline at step 8600", "reset at step 420"); empty when nothing.
   std::string undo_what;
   bool ready = false;     // the trainer exists (data loaded)
   bool playing = false;

@@ -71,8 +71,8 @@ void transport(LabSession& lab, const LabState& s) {
   tip("Reset with the next random seed: new initial weights (still shared by the twins) and a new data order.");
   if (!s.undo_what.empty()) {
     if (ImGui::Button(("Undo " + s.undo_what).c_str(), ImVec2(-FLT_MIN, 0))) lab.undo();
-    tip("Bring back the run as it was before this edit: settings, step, history and every network's parameters "
-        "(Ctrl+Z; momentum starts again at zero). Up to 8 edits back.");
+    tip(("Bring back the run as it was before this edit: settings, step, history and every network's parameters "
+         "(Ctrl+Z; momentum starts again at zero). Up to " + std::to_string(kUndoDepth) + " edits back.").c_str());
   }
 
   ImGui::Text("step %s", with_thousands(s.step).c_str());
