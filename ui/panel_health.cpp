@@ -40,7 +40,9 @@ void panel_health(const LabState& s, const ViewOptions& v) {
   // Layers as columns while each plot keeps a readable width; deeper networks (lesson 13's ten
   // layers) get a row per layer instead, metrics as columns, and the view scrolls.
   const bool by_row = grid_cell(layers, kMetricCount, 150).x < ImGui::GetFontSize() * 12;
-  const ImVec2 cell = by_row ? grid_cell(kMetricCount, std::min(layers, 3), 150) : grid_cell(layers, kMetricCount, 150);
+  // A row keeps room for its plots under titles and axis labels at any text size (presentation mode).
+  const ImVec2 cell = by_row ? grid_cell(kMetricCount, std::min(layers, 3), ImGui::GetFontSize() * 12)
+                             : grid_cell(layers, kMetricCount, 150);
   auto draw = [&](int m, int l) {
     const std::string title = "layer " + std::to_string(l + 1) + ": " + kTitles[m];
     plot::Spec spec;
