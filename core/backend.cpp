@@ -7,6 +7,10 @@
 
 #include "core/backend.h"
 
+#include <stdexcept>
+#include <string>
+
+#include "core/dataset.h"
 #include "core/gl_context.h"
 #include "core/gpu_trainer.h"
 
@@ -14,6 +18,11 @@ namespace bnlab {
 
 std::unique_ptr<Trainer> make_trainer(const RunConfig& cfg, const DataSplit& data, std::string* why) {
   why->clear();
+  // Both engines take the probe set from the test set; saying so beats silently probing fewer.
+  if (cfg.stats.probe_size > data.test.size())
+    throw std::runtime_error("stats.probe_size=" + std::to_string(cfg.stats.probe_size) + " but the test set has " +
+                             std::to_string(data.test.size()) + " examples; allowed: 2 … " +
+                             std::to_string(data.test.size()));
   if (cfg.backend == Backend::Cpu) return make_cpu_trainer(cfg, data);
   try {
     if (cfg.backend == Backend::Auto) {

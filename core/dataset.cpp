@@ -133,6 +133,16 @@ DataSplit load_user_idx(const DataConfig& cfg) {
 
 constexpr int kSyntheticTrain = 2000;
 constexpr int kSyntheticTest = 1000;
+// A synthetic set is made in memory from its size alone, so its size bounds what it allocates:
+// 100 million values (400 MB) is far beyond any lesson and still fits every machine we run on.
+constexpr int64_t kSyntheticMaxValues = 100'000'000;
+
+void check_synthetic_size(int n, int dim, const char* key) {
+  if (static_cast<int64_t>(n) * dim > kSyntheticMaxValues)
+    fail(std::string("data.") + key + "=" + std::to_string(n) + " with data.dim=" + std::to_string(dim) +
+         " is " + std::to_string(static_cast<int64_t>(n) * dim) + " values; a synthetic set holds at most " +
+         std::to_string(kSyntheticMaxValues) + " (train_size or test_size × dim)");
+}
 
 // n examples with balanced labels in random order; `point(label, x)` writes one example's dim
 // features. Labels come first so that every class has the same count whatever the shuffle.
@@ -224,6 +234,8 @@ DataSplit load_data(const DataConfig& cfg, uint64_t seed) {
       fail("data.classes=" + std::to_string(cfg.classes) + " but a classifier needs at least 2");
     const int n_train = cfg.train_size ? cfg.train_size : kSyntheticTrain;
     const int n_test = cfg.test_size ? cfg.test_size : kSyntheticTest;
+    check_synthetic_size(n_train, cfg.dim, "train_size");
+    check_synthetic_size(n_test, cfg.dim, "test_size");
     Rng rng(seed, kStreamSynthetic);
     const bool spiral = cfg.kind == DataKind::Spiral;
     s = spiral ? make_spiral(cfg, n_train, n_test, rng) : make_blobs(cfg, n_train, n_test, rng);

@@ -417,6 +417,10 @@ TEST_F(RunCli, BadConfigValuesAreRefusedWithOneMessage) {
   expect_refused(bnlab("run --preset nope" + out), {"nope", "paper-fig1"}, "unknown preset");
   expect_refused(bnlab("run --preset spiral-twins --set optim.batch=5000" + out), {"optim.batch=5000", "2000"},
                  "batch larger than the data");
+  expect_refused(bnlab("run --preset spiral-twins --set stats.probe_size=5000" + out),
+                 {"stats.probe_size=5000", "1000"}, "probe set larger than the test set");
+  expect_refused(bnlab("run --preset spiral-twins --set data.train_size=100000000" + out),
+                 {"data.train_size=100000000", "100000000"}, "a synthetic set too large to make");
   EXPECT_FALSE(fs::exists(path("out") + "/metrics.csv")) << "a refused run must not leave output files";
 }
 

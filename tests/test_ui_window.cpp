@@ -202,9 +202,10 @@ TEST_F(UiDriven, PlotSavedAt4xWithTheLessonTextIsThatPlot) {
   const nlohmann::json a = read_json(path("a.json"));
   ASSERT_FALSE(a["plots"].empty());
   // The pointer rests on the plot a second before the right-click, as a hand's would: under load
-  // (CI's parallel tests) a click in the same instant as the move sometimes opened no popup.
+  // (CI's parallel tests) a click in the same instant as the move sometimes opened no popup. The
+  // popup then gets 3 s to be drawn: on a machine busy with builds a frame has taken over a second.
   const std::string open = "xdotool mousemove 800 450 keydown space keyup space\nsleep 2\nxdotool mousemove " +
-                           plot_centre(a, 0) + "\nsleep 1\nxdotool click 3\nsleep 1";
+                           plot_centre(a, 0) + "\nsleep 1\nxdotool click 3\nsleep 3";
   ASSERT_EQ(run(drive(args, path("b.json"), open)).code, 0);  // where the popup's buttons are
   const nlohmann::json b = read_json(path("b.json"));
   // The window's picture is taken after the save, the popup closed: frames enough for the actions.
