@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <future>
 #include <limits>
 #include <numeric>
@@ -101,6 +102,51 @@ std::vector<int> edit_list(std::vector<NetworkConfig>& nets, NetworkEdit what, i
   return from;
 }
 
+// [Event labels] What an edit changed, as RunHistory::add_event's label, and which control made
+// it: a slider dragged over many frames makes the same key again and again (Worker::note).
+struct Change {
+  std::string key, text;
+};
+
+std::string norm_label(Norm n) { return n == Norm::Batch ? "BN" : n == Norm::Layer ? "LN" : "no norm"; }
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+Change describe_change(const NetworkConfig& a, const NetworkConfig& b) {
+  Change c;
+  auto add = [&](const std::string& key, const std::string& text) {
+    c.key += (c.key.empty() ? "" : "+") + key;
+    c.text += (c.text.empty() ? "" : ", ") + text;
+  };
+  if (a.model.norm != b.model.norm) {
+    const bool uniform = std::all_of(b.model.norm.begin(), b.model.norm.end(), [&](Norm n) { return n == b.model.norm[0]; });
+    if (uniform && b.model.norm.size() > 1) {
+      add("norm", norm_label(b.model.norm[0]));
+    } else {
+      for (size_t l = 0; l < b.model.norm.size(); ++l)
+        if (l >= a.model.norm.size() || a.model.norm[l] != b.model.norm[l])
+          add("norm", "L" + std::to_string(l + 1) + " " + norm_label(b.model.norm[l]));
+    }
+  }
+  if (a.model.dropout != b.model.dropout) {
+    const double p = b.model.dropout.empty() ? 0 : *std::max_element(b.model.dropout.begin(), b.model.dropout.end());
+    add("dropout", p > 0 ? "dropout " + number(p) : "no dropout");
+  }
+  if (a.optim.lr != b.optim.lr) add("lr", "lr " + number(b.optim.lr));
+  if (a.optim.momentum != b.optim.momentum) add("momentum", "momentum " + number(b.optim.momentum));
+  if (a.bn.learn_affine != b.bn.learn_affine) add("affine", b.bn.learn_affine ? "γ, β free" : "γ, β pinned");
+  if (a.bn.gamma != b.bn.gamma || a.bn.beta != b.bn.beta) add("pin", "γ " + number(b.bn.gamma) + ", β " + number(b.bn.beta));
+  if (a.bn.momentum != b.bn.momentum) add("bn.momentum", "BN momentum " + number(b.bn.momentum));
+  if (a.bn.eps != b.bn.eps) add("bn.eps", "BN ε " + number(b.bn.eps));
+  if (a.bn.noise_mean != b.bn.noise_mean || a.bn.noise_std != b.bn.noise_std)
+    add("bn.noise", b.bn.noise_mean > 0 || b.bn.noise_std > 0 ? "BN noise" : "no BN noise");
+  return c;
+}
+
 // The lab's trainer: with threads = 0 the CPU reference leaves one core to the window.
 std::unique_ptr<Trainer> make_lab_trainer(RunConfig cfg, const DataSplit& data, std::string* why) {
   cfg.threads = resolve_threads(cfg.threads, true);
@@ -168,6 +214,39 @@ struct LabSession::Worker {
   void restart_rate() {
     rate_steps = 0;
     rate_start = Clock::now();
+  }
+
+  // Events noted in the last kCoalesceSeconds, by the control that made them: the same control
+  // again so soon is a slider still being dragged, and relabels its event rather than adding one
+  // per frame. Edits that are not drags (a network added or removed, Undo BN) pass coalesce = false.
+  struct Recent {
+    int net;
+    std::string key;
+    int64_t step;
+    Clock::time_point time;
+  };
+  std::vector<Recent> recent;
+  static constexpr double kCoalesceSeconds = 1.5;
+  void note(int net, const Change& c, bool coalesce = true) {
+    if (c.text.empty()) return;
+    recent.erase(std::remove_if(recent.begin(), recent.end(),
+                                [](const Recent& r) { return seconds_since(r.time) >= kCoalesceSeconds; }),
+                 recent.end());
+    const auto& ev = history.events();
+    if (coalesce) {
+      for (Recent& r : recent) {
+        if (r.net != net || r.key != c.key) continue;
+        for (size_t i = ev.size(); i-- > 0;) {
+          if (ev[i].net != net || ev[i].step != r.step) continue;
+          history.relabel_event(i, c.text);
+          r.time = Clock::now();
+          return;
+        }
+      }
+    }
+    const int64_t step = trainer ? trainer->step() : 0;
+    history.add_event(RunEvent{step, net, c.text});
+    recent.push_back({net, c.key, step, Clock::now()});
   }
 
   bool dirty = true;  // something changed since the last publication
@@ -344,6 +423,7 @@ struct LabSession::Worker {
       set_networks(from);
     }
     if (active.networks.size() == desired.networks.size()) {
+      std::vector<Change> changes(desired.networks.size());
       for (size_t i = 0; i < desired.networks.size(); ++i) {
         NetworkConfig& a = active.networks[i];
         const NetworkConfig& d = desired.networks[i];
@@ -357,12 +437,22 @@ struct LabSession::Worker {
         next.bn = d.bn;
         next.optim = d.optim;
         trainer->set_network(static_cast<int>(i), next, convert_params(params_to_keep(static_cast<int>(i)), next.model, next.bn));
+        changes[i] = describe_change(a, next);
+        if (a.model.norm != next.model.norm) history.set_norm_since(static_cast<int>(i), trainer->step());
         a = next;
         history.revive(static_cast<int>(i));  // Trainer::set_network lets a diverged network train again
       }
+      // The same change to every network (the global learning rate) is one event of the run's.
+      const bool same = changes.size() > 1 && std::all_of(changes.begin(), changes.end(), [&](const Change& c) {
+        return !c.text.empty() && c.text == changes[0].text;
+      });
+      if (same) note(-1, changes[0]);
+      else
+        for (size_t i = 0; i < changes.size(); ++i) note(static_cast<int>(i), changes[i]);
     }
     if (active.batch != desired.batch) {
       trainer->set_batch(desired.batch);
+      note(-1, {"batch", "batch " + std::to_string(desired.batch)});
       active.batch = desired.batch;
       order_start = trainer->step();
     }
@@ -424,8 +514,15 @@ struct LabSession::Worker {
       error = std::string("the networks could not change while training (") + e.what() + "); Reset applies the change";
       return;
     }
+    std::vector<std::string> gone;
+    for (size_t o = 0; o < active.networks.size(); ++o)
+      if (std::find(from.begin(), from.end(), static_cast<int>(o)) == from.end()) gone.push_back(active.networks[o].name);
     active.networks = std::move(nets);
     history.rearrange(from, static_cast<int>(shape.model.hidden.size()));
+    for (const std::string& name : gone) note(-1, {"remove", "− " + name}, false);
+    for (size_t k = 0; k < from.size(); ++k)
+      if (from[k] < 0 || std::find(from.begin(), from.begin() + static_cast<long>(k), from[k]) != from.begin() + static_cast<long>(k))
+        note(static_cast<int>(k), {"add", "+ " + active.networks[k].name}, false);
     // A network that has just joined is measured at once, so every view shows it before the next
     // logged step; the others already have this step or get one more point at it.
     const auto& hist = history.networks();
@@ -748,6 +845,8 @@ void LabSession::set_affine(int net, int layer, bool beta, float value) {
     } else {
       std::fill(v.begin(), v.end(), value);
       w.trainer->set_params(net, p);
+      w.note(net, {std::string(beta ? "β" : "γ") + std::to_string(layer),
+                   "L" + std::to_string(layer + 1) + (beta ? " β " : " γ ") + number(value)});
       w.read_units();
     }
     w.dirty = true;
@@ -808,6 +907,7 @@ void LabSession::undo_normalization(int net) {
     } else {
       cfg.bn.learn_affine = false;
       w.trainer->set_network(net, cfg, p);
+      w.note(net, {"undo-bn", "Undo BN"}, false);
       w.active.networks[net] = cfg;
       if (net < static_cast<int>(w.desired.networks.size())) w.desired.networks[net].bn.learn_affine = false;
       w.history.revive(net);

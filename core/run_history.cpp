@@ -239,6 +239,7 @@ void RunHistory::reset(int networks, int hidden) {
   }
   for (size_t i = 0; i < nets_.size(); ++i) nets_[i].color = i < colors.size() ? colors[i] : -1;
   assign_free_colors();
+  events_.clear();
   last_step_ = 0;
 }
 
@@ -258,6 +259,22 @@ void RunHistory::rearrange(const std::vector<int>& from, int hidden) {
   }
   nets_ = std::move(next);
   assign_free_colors();
+  // Events follow their network to its new index; a dropped network's go with it.
+  std::vector<RunEvent> kept;
+  for (RunEvent& e : events_) {
+    if (e.net >= 0) {
+      const auto k = std::find(from.begin(), from.end(), e.net);
+      if (k == from.end()) continue;
+      e.net = static_cast<int>(k - from.begin());
+    }
+    kept.push_back(std::move(e));
+  }
+  events_ = std::move(kept);
+}
+
+void RunHistory::add_event(RunEvent e) {
+  if (events_.size() == kMaxEvents) events_.erase(events_.begin());
+  events_.push_back(std::move(e));
 }
 
 void RunHistory::assign_free_colors() {

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -175,6 +176,18 @@ struct NetworkHistory {
   // The network's colour (an index into the UI's palette), fixed for its life: removing another
   // network, which shifts the indices, recolours nothing.
   int color = 0;
+  // The step since which its hidden layers have had their current normalization: 0 when they
+  // have had it for the whole run, so a title can say "BN from step 4,000" rather than claim it.
+  int64_t norm_since = 0;
+};
+
+// Something the user changed while the run trained, at the step it took effect: the lab draws a
+// thin labelled line on every time plot, so a curve's bend can be told from the hand that caused it.
+struct RunEvent {
+  int64_t step = 0;
+  int net = -1;       // the network it concerns; −1: the whole run (batch size, a network removed)
+  std::string text;   // a short label: "L1 BN", "lr 0.003", "batch 30", "+ copy", "Undo BN"
+  bool operator==(const RunEvent& o) const { return step == o.step && net == o.net && text == o.text; }
 };
 
 class RunHistory {
@@ -182,8 +195,10 @@ class RunHistory {
   RunHistory() = default;
   // A history put back together from a saved session (core/session_file.h); networks with
   // color −1 get free colours.
-  RunHistory(std::vector<NetworkHistory> nets, int64_t last_step) : nets_(std::move(nets)), last_step_(last_step) {
+  RunHistory(std::vector<NetworkHistory> nets, int64_t last_step, std::vector<RunEvent> events = {})
+      : nets_(std::move(nets)), events_(std::move(events)), last_step_(last_step) {
     assign_free_colors();
+    if (events_.size() > kMaxEvents) events_.erase(events_.begin(), events_.end() - kMaxEvents);
   }
 
   // One NetworkHistory per network, `hidden` layers each, all empty. Networks that were here
@@ -207,8 +222,16 @@ class RunHistory {
   void set_units(int net, std::vector<UnitParams> units);
   // Clears a network's divergence mark: it was given new settings and trains again.
   void revive(int net) { nets_.at(net).diverged_at = -1; }
+  void set_norm_since(int net, int64_t step) { nets_.at(net).norm_since = step; }
+  // Records an event (at a step no earlier than the last's); the oldest go beyond kMaxEvents.
+  void add_event(RunEvent e);
+  // A slider still being dragged: one line at the step the drag began, labelled with the value it
+  // has reached.
+  void relabel_event(size_t i, std::string text) { events_.at(i).text = std::move(text); }
+  static constexpr size_t kMaxEvents = 256;
 
   const std::vector<NetworkHistory>& networks() const { return nets_; }
+  const std::vector<RunEvent>& events() const { return events_; }  // in step order
   int64_t last_step() const { return last_step_; }
   // The memory the buffers hold when full (their fixed capacity): the bound, whatever the run's
   // length. (A copy, such as a published LabState, holds only what is filled so far.)
@@ -218,6 +241,7 @@ class RunHistory {
   void assign_free_colors();  // networks with color −1 get the lowest colours not in use
 
   std::vector<NetworkHistory> nets_;
+  std::vector<RunEvent> events_;
   int64_t last_step_ = 0;
 };
 

@@ -137,6 +137,12 @@ std::string series_csv(const RunConfig& cfg, const RunHistory& h) {
         }
     }
   }
+  for (const RunEvent& e : h.events()) {
+    std::string label = "\"";  // quoted: a label may hold a comma ("lr 0.1, momentum 0.9")
+    for (char c : e.text) label += c == '"' ? std::string("\"\"") : std::string(1, c);
+    const std::string at = std::to_string(e.step);
+    w.row(e.net >= 0 ? network_name(cfg, static_cast<size_t>(e.net)) : "", "", "event", label + "\"", at, at, "", "", "");
+  }
   return w.out.str();
 }
 
@@ -215,7 +221,13 @@ nlohmann::json series_json(const RunConfig& cfg, const RunHistory& h) {
                     {"layers", layers},
                     {"ics", ics}});
   }
-  return {{"format", "bnlab-data"}, {"version", 1}, {"step", h.last_step()}, {"config", to_json(cfg)}, {"networks", nets}};
+  nlohmann::json events = nlohmann::json::array();
+  for (const RunEvent& e : h.events())
+    events.push_back({{"step", e.step},
+                      {"network", e.net >= 0 ? nlohmann::json(network_name(cfg, static_cast<size_t>(e.net))) : nlohmann::json(nullptr)},
+                      {"text", e.text}});
+  return {{"format", "bnlab-data"}, {"version", 1}, {"step", h.last_step()}, {"config", to_json(cfg)},
+          {"networks", nets}, {"events", events}};
 }
 
 // [SECTION] Files

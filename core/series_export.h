@@ -13,6 +13,7 @@
 //   layer    hidden layer 1, 2, ... as the views number them; empty for a network's own series;
 //            for ics_* 1 … hidden + 1, the last being the output layer
 //   series   train_loss, test_loss, test_acc, train_acc, diverged_at      (per network)
+//            event                 (a user's edit: "L1 BN", "lr 0.003", "batch 30", "+ copy")
 //            p2 p15 p50 p85 p98   percentiles of the layer's nonlinearity input, all units
 //            unit_p2 ... unit_p98 the same for the typical unit (stats.typical_unit; Figure 1b/c)
 //            mean std saturation grad_norm weight_norm update_ratio
@@ -26,7 +27,9 @@
 //   index    histogram bin or unit number (from 0); empty for series over training
 //   step     over training: the training step — for a decimated bucket the MEAN step of the
 //            samples it merges; hist.*, units: the step of the latest snapshot;
-//            diverged_at: the first step whose loss was NaN/Inf (value repeats it)
+//            diverged_at: the first step whose loss was NaN/Inf (value repeats it);
+//            event: a change the user made while training, at the step it took effect (value
+//            repeats it), its label in `index` (quoted), network empty when it concerns the run
 //   value    the sample, or a decimated bucket's mean; histograms: the share of the probe values
 //            that fell in the bin (shares of a column sum below 1 when values fell outside);
 //            empty for NaN (no finite sample: a gap, e.g. after divergence)
@@ -46,7 +49,8 @@
 //                            "histogram_tracks": {"<tap>": {"lo", "hi", "step": [columns],
 //                                                 "samples": [columns], "shares": [[bins] per column]}},
 //                            "units": {"step", "gamma": [...], "beta", "running_mean", "running_var"}}],
-//                "ics": [{"layer": 1, "series": {"ics_l2": ..., "ics_cos", "ics_rel"}}, ...]}]}
+//                "ics": [{"layer": 1, "series": {"ics_l2": ..., "ics_cos", "ics_rel"}}, ...]}],
+//  "events": [{"step", "network" (null: the whole run), "text"}]}
 // with the same meanings as the CSV columns; NaN is null; lo/hi of a series are its buckets' min/max
 // (equal to value where samples is 1).
 #pragma once

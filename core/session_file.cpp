@@ -99,10 +99,12 @@ json write_history(const RunHistory& h) {
     nets.push_back({{"train_loss", write_series(n.train_loss)}, {"test_loss", write_series(n.test_loss)},
                     {"test_acc", write_series(n.test_acc)}, {"train_acc", write_series(n.train_acc)},
                     {"latest", write_stats(n.latest)},
-                    {"latest_step", n.latest_step}, {"diverged_at", n.diverged_at}, {"color", n.color}, {"units", units},
-                    {"layers", layers}, {"meters", meters}});
+                    {"latest_step", n.latest_step}, {"diverged_at", n.diverged_at}, {"color", n.color},
+                    {"norm_since", n.norm_since}, {"units", units}, {"layers", layers}, {"meters", meters}});
   }
-  return {{"last_step", h.last_step()}, {"networks", nets}};
+  json events = json::array();
+  for (const RunEvent& e : h.events()) events.push_back({{"step", e.step}, {"net", e.net}, {"text", e.text}});
+  return {{"last_step", h.last_step()}, {"networks", nets}, {"events", events}};
 }
 
 json write_params(const NetworkParams& p) {
@@ -273,6 +275,7 @@ RunHistory read_history(const json& j, const RunConfig& cfg) {
     h.latest_step = integer<int64_t>(jn, "latest_step", w);
     h.diverged_at = integer<int64_t>(jn, "diverged_at", w);
     h.color = jn.contains("color") ? std::max(0, integer<int>(jn, "color", w)) : -1;  // −1: RunHistory picks one
+    h.norm_since = jn.contains("norm_since") ? std::max<int64_t>(0, integer<int64_t>(jn, "norm_since", w)) : 0;
     const size_t hidden = cfg.networks[n].model.hidden.size();
     const json& layers = array_at(jn, "layers", w);
     if (layers.size() != hidden)
@@ -313,7 +316,22 @@ RunHistory read_history(const json& j, const RunConfig& cfg) {
       h.units.push_back(std::move(u));
     }
   }
-  return RunHistory(std::move(out), integer<int64_t>(j, "last_step", where));
+  // The user's edits drawn on the plots; sessions saved before events existed have none.
+  std::vector<RunEvent> events;
+  if (j.contains("events")) {
+    const json& ev = array_at(j, "events", where);
+    for (size_t i = 0; i < ev.size(); ++i) {
+      const std::string we = where + ".events[" + std::to_string(i) + "]";
+      RunEvent e{integer<int64_t>(ev[i], "step", we), integer<int>(ev[i], "net", we), ""};
+      const json& text = at(ev[i], "text", we);
+      if (!text.is_string() || text.get<std::string>().size() > 200) bad(we + ".text", "expected a string of at most 200 bytes");
+      e.text = text.get<std::string>();
+      if (e.step < 0 || e.net < -1 || e.net >= static_cast<int>(out.size()))
+        bad(we, "step must be ≥ 0 and net one of the networks (or −1), found " + ev[i].dump().substr(0, 80));
+      events.push_back(std::move(e));
+    }
+  }
+  return RunHistory(std::move(out), integer<int64_t>(j, "last_step", where), std::move(events));
 }
 
 Norm read_norm(const json& j, const std::string& where) {

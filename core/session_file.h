@@ -13,11 +13,13 @@
 //   "config"       the run's settings, as `bnlab run` writes config.json (to_json(RunConfig))
 //   "step", "order_start"   the step reached, and the step its data order began (Trainer::seek)
 //   "history"      RunHistory in full: per network train_loss/test_loss/test_acc/train_acc, "latest_step",
-//                  "diverged_at", "color" (its palette index), "latest" (the last snapshot: per
+//                  "diverged_at", "color" (its palette index), "norm_since" (the step its current
+//                  normalization began), "latest" (the last snapshot: per
 //                  layer histograms, percentiles, norms), "units" (γ, β, running statistics per
 //                  unit) and per layer every
 //                  Series and HistogramTrack with its decimation state (stride, open_count,
-//                  per-bucket finite counts), so a reopened history goes on exactly as it would have
+//                  per-bucket finite counts), so a reopened history goes on exactly as it would have;
+//                  "events": the user's edits while training, [{"step", "net" (−1: all), "text"}]
 //   "params"       per network, per layer (hidden layers, then the output layer): in, out, norm
 //                  and the tensors weight (out, in) row-major, bias, gamma, beta, running_mean,
 //                  running_var (network.h's LayerParams; PyTorch's layout)

@@ -13,6 +13,7 @@
 #include "core/dataset.h"
 #include "core/gl_context.h"
 #include "core/lab_session.h"
+#include "core/session_file.h"
 #include "core/trainer.h"
 
 namespace bnlab {
@@ -320,6 +321,49 @@ TEST(LabSession, PausesWhenANetworkDivergesIfAsked) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_GE(free_run.state()->step, diverged + 500);
   EXPECT_TRUE(free_run.state()->paused_why.empty());
+}
+
+// Every edit made while training is an event at the step it took effect, labelled with what
+// changed; a slider dragged over many frames is one event with the value it ended on; the events
+// follow their networks when the list changes, survive a session's round trip, and a reset
+// clears them.
+TEST(LabSession, EditsWhileTrainingAreEventsAtTheirSteps) {
+  LabSession lab(spiral_twins(), false);
+  lab.step(40);
+  lab.wait_idle();
+  RunConfig d = lab.state()->desired;
+  d.networks[0].model.norm = {Norm::Batch, Norm::Batch};
+  lab.configure(d);
+  for (double lr : {0.09, 0.07, 0.05}) {  // a drag: three frames in a row
+    d.networks[1].optim.lr = lr;
+    lab.configure(d);
+  }
+  lab.step(20);
+  lab.wait_idle();
+  d.batch = 16;
+  lab.configure(d);
+  d.networks[0].optim.lr = d.networks[1].optim.lr = 0.2;  // the global slider: one event of the run's
+  lab.configure(d);
+  lab.wait_idle();
+  auto s = lab.state();
+  ASSERT_TRUE(s->error.empty()) << s->error;
+  std::vector<RunEvent> want = {{40, 0, "BN"}, {40, 1, "lr 0.05"}, {60, -1, "batch 16"}, {60, -1, "lr 0.2"}};
+  EXPECT_EQ(s->history.events(), want);
+  EXPECT_EQ(s->history.networks()[0].norm_since, 40);
+  EXPECT_EQ(s->history.networks()[1].norm_since, 0);
+
+  lab.edit_network(NetworkEdit::Remove, 0);  // bn's events are now network 0's; plain's go
+  lab.edit_network(NetworkEdit::Duplicate, 0);
+  lab.wait_idle();
+  s = lab.state();
+  want = {{40, 0, "lr 0.05"}, {60, -1, "batch 16"}, {60, -1, "lr 0.2"}, {60, -1, "− plain"}, {60, 1, "+ bn-2"}};
+  EXPECT_EQ(s->history.events(), want);
+
+  const LabSnapshot reopened = decode_session(encode_session(lab.capture()), "events.bnlab.json");
+  EXPECT_EQ(reopened.history.events(), want);
+  lab.reset();
+  lab.wait_idle();
+  EXPECT_TRUE(lab.state()->history.events().empty());
 }
 
 // Undo brings back what a destructive edit lost — a removed network, a reset, a new seed, an

@@ -132,12 +132,20 @@ void plot_saturating_regions(Activation act, int tap) {
   plot::PlotShadeX(label, span[2], span[3], shade);
 }
 
-void plot_divergence_markers(const LabState& s, const ViewOptions& v, int only) {
+void plot_event_markers(const LabState& s, const ViewOptions& v, int only) {
   const auto& nets = s.history.networks();
-  for (size_t n = 0; n < nets.size() && n < s.active.networks.size(); ++n) {
-    if (nets[n].diverged_at < 0 || (only >= 0 && static_cast<int>(n) != only)) continue;
-    const std::string caption = s.active.networks[n].name + " diverged at step " + std::to_string(nets[n].diverged_at);
-    plot::PlotMarkerX(caption.c_str(), static_cast<double>(nets[n].diverged_at), network_color(s, static_cast<int>(n), v));
+  const int count = static_cast<int>(std::min(nets.size(), s.active.networks.size()));
+  for (const RunEvent& e : s.history.events()) {
+    if (e.net >= count || (only >= 0 && e.net >= 0 && e.net != only)) continue;
+    // On a plot of several networks a network's edit says whose it was.
+    const std::string caption = e.net >= 0 && only < 0 ? s.active.networks[e.net].name + ": " + e.text : e.text;
+    const ImU32 color = e.net >= 0 ? network_color(s, e.net, v, 0.8f) : ImGui::GetColorU32(ImGuiCol_Text, 0.6f);
+    plot::PlotMarkerX(caption.c_str(), static_cast<double>(e.step), color, 1.5f);
+  }
+  for (int n = 0; n < count; ++n) {
+    if (nets[n].diverged_at < 0 || (only >= 0 && n != only)) continue;
+    const std::string caption = s.active.networks[n].name + " diverged at step " + with_thousands(nets[n].diverged_at);
+    plot::PlotMarkerX(caption.c_str(), static_cast<double>(nets[n].diverged_at), network_color(s, n, v));
   }
 }
 

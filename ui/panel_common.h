@@ -53,9 +53,11 @@ void network_legend_row(const LabState& s, const ViewOptions& v, const char* not
 const char* tap_label(int tap);
 // The activation's saturating regions shaded on a histogram of `tap`, labelled "saturates".
 void plot_saturating_regions(Activation act, int tap);
-// "baseline diverged at step N" on a plot over steps, for every diverged network, or only for
-// network `only` (a plot of one network's values).
-void plot_divergence_markers(const LabState& s, const ViewOptions& v, int only = -1);
+// On a plot over steps: what the user changed while training (RunEvent: a thin line in the
+// network's colour, "bn: lr 0.003"; grey for the whole run, "batch 30") and "baseline diverged
+// at step N" (dashed) — for every network, or only network `only` and the run's (a plot of one
+// network's values).
+void plot_event_markers(const LabState& s, const ViewOptions& v, int only = -1);
 // The same as one line of text, for plots of one moment (histograms, per-unit values); empty
 // when the network is healthy.
 std::string divergence_note(const LabState& s, int net);

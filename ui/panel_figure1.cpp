@@ -90,7 +90,7 @@ void accuracy_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
     std::snprintf(caption, sizeof caption, "%.1f×", p.s.factor);
     plot::PlotMarkerX(caption, static_cast<double>(p.s.step), network_color(s, p.other, v));
   }
-  plot_divergence_markers(s, v);
+  plot_event_markers(s, v);
   if (nets.empty() || nets[0].test_acc.empty()) plot::PlotMessage("waiting for the first evaluation");
   plot::EndPlot();
 }
@@ -138,7 +138,7 @@ void loss_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
     if (!smooth[n].empty()) plot::PlotLine(name, l.x(), smooth[n].data(), l.size(), network_color(s, static_cast<int>(n), v), line_width(v));
     else plot_series(name, l, network_color(s, static_cast<int>(n), v), line_width(v));
   }
-  plot_divergence_markers(s, v);
+  plot_event_markers(s, v);
   if (nets.empty() || nets[0].train_loss.empty()) plot::PlotMessage("press Space to train");
   plot::EndPlot();
 }
@@ -156,8 +156,11 @@ std::string unit_caption(const LabState& s) {
 void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, double y0, double y1) {
   const NetworkConfig& cfg = s.active.networks[net];
   const int last = static_cast<int>(cfg.model.hidden.size()) - 1;
-  const std::string title = cfg.name + (cfg.model.norm[last] == Norm::Batch ? " (after BN)"
-                                        : cfg.model.norm[last] == Norm::Layer ? " (after LN)" : " (no norm)");
+  // A normalization switched on (or off) mid-run is not claimed for the whole run.
+  const int64_t since = s.history.networks()[net].norm_since;
+  const char* norm = cfg.model.norm[last] == Norm::Batch ? "BN" : cfg.model.norm[last] == Norm::Layer ? "LN" : nullptr;
+  const std::string title = cfg.name + (since > 0 ? std::string(" (") + (norm ? norm : "no norm") + " from step " + with_thousands(since) + ")"
+                                        : norm ? std::string(" (after ") + norm + ")" : std::string(" (no norm)"));
   plot::Spec spec;
   spec.title = title.c_str();
   set_x_axis(&spec, v);
@@ -168,7 +171,7 @@ void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, do
   if (!plot::BeginPlot(("##fig1_unit" + std::to_string(net)).c_str(), spec, size)) return;
   const NetworkHistory& h = s.history.networks()[net];
   plot_percentile_bands(h.layers[last].unit_pct, network_color(s, net, v), v);
-  plot_divergence_markers(s, v, net);
+  plot_event_markers(s, v, net);
   if (h.diverged_at >= 0 && h.layers[last].unit_pct[0].size() < 2)  // nothing to see but why (the step: above)
     plot::PlotMessage("diverged");
   plot::EndPlot();

@@ -61,7 +61,7 @@ void panel_health(const LabState& s, const ViewOptions& v) {
       plot::PlotLine(s.active.networks[n].name.c_str(), x.x(), values[n].data(), static_cast<int>(values[n].size()),
                      network_color(s, static_cast<int>(n), v), line_width(v));
     }
-    plot_divergence_markers(s, v);
+    plot_event_markers(s, v);
     plot::EndPlot();
   };
   const int rows = by_row ? layers : kMetricCount, cols = by_row ? kMetricCount : layers;

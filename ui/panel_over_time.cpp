@@ -45,7 +45,7 @@ void panel_over_time(const LabState& s, const ViewOptions& v) {
       // The median on top, so the heatmap reads like the percentile view.
       if (v.heatmap_tap == kTapNonlinIn)
         plot_series("median", nets[n].layers[l].pct[2], ImGui::GetColorU32(ImGuiCol_Text, 0.8f), 1.5f);
-      plot_divergence_markers(s, v, static_cast<int>(n));
+      plot_event_markers(s, v, static_cast<int>(n));
       plot::EndPlot();
     }
   }

@@ -42,7 +42,7 @@ void panel_percentiles(const LabState& s, const ViewOptions& v) {
       if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, cell)) continue;
       const LayerHistory& h = nets[n].layers[l];
       plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(s, static_cast<int>(n), v), v);
-      plot_divergence_markers(s, v, static_cast<int>(n));
+      plot_event_markers(s, v, static_cast<int>(n));
       plot::EndPlot();
     }
   }

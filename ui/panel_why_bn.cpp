@@ -119,7 +119,7 @@ void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v) {
           plot_series(s.active.networks[n].name.c_str(), nets[n].beta_smooth, network_color(s, static_cast<int>(n), v),
                       line_width(v));
       no_data_message(s);
-      plot_divergence_markers(s, v);
+      plot_event_markers(s, v);
       plot::EndPlot();
     }
     caption(kTop[k].caption, top_cell.x);
@@ -147,7 +147,7 @@ void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v) {
                       line_width(v));
         }
         no_data_message(s);
-        plot_divergence_markers(s, v);
+        plot_event_markers(s, v);
         plot::EndPlot();
       }
       caption(row == 0 ? "Larger: more shift from below."

@@ -574,19 +574,36 @@ void EndPlot() {
   }
   for (const Item& it : c.items)
     if (it.kind == Item::Line) draw_line(dl, ax, it, c.scratch);
+  std::vector<ImVec4> captions;  // markers' caption boxes drawn so far (x0, y0, x1, y1)
   for (const Item& it : c.items) {
     if (it.kind == Item::Line || it.kind == Item::Band || it.kind == Item::Bars || it.kind == Item::Heatmap)
       for (int i = 0; i < it.count * (it.kind == Item::Heatmap ? it.rows : 1) && !rec.has_data; ++i)
         rec.has_data = std::isfinite(it.ys[i]);
     if (it.kind == Item::Marker) {
       const float x = ax.px(it.a);
-      dashed_vline(dl, x, ax.min.y, ax.max.y, it.color, 2.f);
+      if (x < ax.min.x - 1 || x > ax.max.x + 1) continue;  // before the plotted steps (e.g. an axis from step 0 … 1)
+      if (it.thickness >= 2.f) dashed_vline(dl, x, ax.min.y, ax.max.y, it.color, it.thickness);
+      else dl->AddLine(ImVec2(x, ax.min.y), ImVec2(x, ax.max.y), it.color, it.thickness);
       const ImVec2 size = ImGui::CalcTextSize(it.label.c_str());
       if (size.x + fs * 0.6f > ax.max.x - ax.min.x) continue;  // a caption cut off says nothing: the line alone
       const float tx = std::min(x + fs * 0.3f, ax.max.x - size.x - fs * 0.3f);
-      dl->AddRectFilled(ImVec2(tx - 2, ax.min.y + fs * 0.2f), ImVec2(tx + size.x + 2, ax.min.y + fs * 0.2f + size.y),
-                        ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
-      dl->AddText(ImVec2(tx, ax.min.y + fs * 0.2f), it.color, it.label.c_str());
+      // Captions stack in rows from the top so that markers close together do not print over each
+      // other; where every row is taken near this x, the line goes without its caption.
+      float ty = -1;
+      for (int row = 0; row < kCaptionRows && ty < 0; ++row) {
+        const float y = ax.min.y + fs * 0.2f + static_cast<float>(row) * (size.y + 2);
+        const ImVec4 box(tx - 2, y, tx + size.x + 2, y + size.y);  // (x0, y0, x1, y1)
+        if (box.w > ax.max.y) break;
+        if (std::none_of(captions.begin(), captions.end(), [&](const ImVec4& o) {
+              return box.x < o.z && o.x < box.z && box.y < o.w && o.y < box.w;
+            })) {
+          captions.push_back(box);
+          ty = box.y;
+        }
+      }
+      if (ty < 0) continue;
+      dl->AddRectFilled(ImVec2(tx - 2, ty), ImVec2(tx + size.x + 2, ty + size.y), ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
+      dl->AddText(ImVec2(tx, ty), it.color, it.label.c_str());
     }
   }
   for (const Item& it : c.items) {
@@ -691,7 +708,11 @@ void PlotHeatmap(const char* label, const float* values, int cols, int rows, con
   it.vmax = vmax > 0 ? vmax : 1.f;
 }
 
-void PlotMarkerX(const char* caption, double x, ImU32 color) { record(Item::Marker, caption, color).a = x; }
+void PlotMarkerX(const char* caption, double x, ImU32 color, float thickness) {
+  Item& it = record(Item::Marker, caption, color);
+  it.a = x;
+  it.thickness = thickness;
+}
 
 void PlotShadeX(const char* label, double x0, double x1, ImU32 color) {
   Item& it = record(Item::Shade, label, color);
