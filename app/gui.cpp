@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "app/recorder.h"
+#include "core/format.h"
 #include "core/lab_session.h"
 #include "core/lessons.h"
 #include "core/npy.h"
@@ -367,7 +368,7 @@ void reopen(std::unique_ptr<LabSession>& lab, ExportState& e) {
     auto saved = std::make_shared<const LabSnapshot>(load_session(path));
     lab.reset();  // one trainer and one copy of the data at a time
     lab = std::make_unique<LabSession>(saved);
-    e.message = "Opened " + path + ", paused at step " + std::to_string(saved->step) +
+    e.message = "Opened " + path + ", paused at step " + with_thousands(saved->step) +
                 ". Play trains on from the saved parameters (momentum restarts at zero).";
     e.message_is_error = false;
   } catch (const std::exception& x) {

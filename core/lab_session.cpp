@@ -23,6 +23,7 @@
 
 #include "core/backend.h"
 #include "core/dataset.h"
+#include "core/format.h"
 #include "core/mnist_install.h"
 #include "core/network.h"
 #include "core/trainer.h"
@@ -389,11 +390,11 @@ struct LabSession::Worker {
       playing = false;
       pending_steps = 0;
     }
-    if (now == pause_at) pause("paused at step " + std::to_string(now) + ", as asked");
+    if (now == pause_at) pause("paused at step " + with_thousands(now) + ", as asked");
     if (pause_on_divergence && diverged_count() > diverged_before) {
       for (size_t i = 0; i < history.networks().size(); ++i)
         if (history.networks()[i].diverged_at > start)
-          pause(active.networks.at(i).name + " diverged at step " + std::to_string(history.networks()[i].diverged_at) +
+          pause(active.networks.at(i).name + " diverged at step " + with_thousands(history.networks()[i].diverged_at) +
                 ": paused, as asked");
     }
 
@@ -559,7 +560,7 @@ struct LabSession::Worker {
   void remember(std::string what) {
     if (!trainer) return;  // nothing trained yet that an edit could lose
     if (undo_stack.size() == static_cast<size_t>(kUndoDepth)) undo_stack.erase(undo_stack.begin());
-    undo_stack.emplace_back(std::move(what) + " at step " + std::to_string(trainer->step()), snapshot());
+    undo_stack.emplace_back(std::move(what) + " at step " + with_thousands(trainer->step()), snapshot());
   }
 
   LabSnapshot snapshot() {

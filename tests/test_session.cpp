@@ -12,6 +12,7 @@
 
 #include "core/dataset.h"
 #include "core/gl_context.h"
+#include "core/format.h"
 #include "core/lab_session.h"
 #include "core/session_file.h"
 #include "core/trainer.h"
@@ -312,7 +313,7 @@ TEST(LabSession, PausesWhenANetworkDivergesIfAsked) {
   ASSERT_GE(diverged, 1);
   EXPECT_EQ(s->history.networks()[1].diverged_at, -1);
   EXPECT_LE(s->step, diverged + 10) << "trained on past the chunk it diverged in (log_every 10)";
-  EXPECT_EQ(s->paused_why, "plain diverged at step " + std::to_string(diverged) + ": paused, as asked");
+  EXPECT_EQ(s->paused_why, "plain diverged at step " + with_thousands(diverged) + ": paused, as asked");
 
   LabSession free_run(cfg, false);
   free_run.set_playing(true);

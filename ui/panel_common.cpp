@@ -152,8 +152,8 @@ void plot_event_markers(const LabState& s, const ViewOptions& v, int only) {
 std::string divergence_note(const LabState& s, int net) {
   const auto& nets = s.history.networks();
   if (net >= static_cast<int>(nets.size()) || nets[net].diverged_at < 0) return {};
-  return "diverged at step " + std::to_string(nets[net].diverged_at) + " (last healthy snapshot: step " +
-         std::to_string(nets[net].latest_step) + ")";
+  return "diverged at step " + with_thousands(nets[net].diverged_at) + " (last healthy snapshot: step " +
+         with_thousands(nets[net].latest_step) + ")";
 }
 
 bool saturating_spans(Activation act, int tap, double span[4]) {
@@ -187,12 +187,6 @@ std::string layer_label(const NetworkConfig& n, int layer) {
   const char* kind = norm == Norm::Batch ? ", BN" : norm == Norm::Layer ? ", LN" : "";
   return "layer " + std::to_string(layer + 1) + " of " + std::to_string(n.model.hidden.size()) + " (" +
          std::to_string(n.model.hidden[layer]) + " " + to_string(n.model.activation) + kind + ")";
-}
-
-std::string with_thousands(int64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
 }
 
 }  // namespace bnlab

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/format.h"
 #include "core/lab_session.h"
 #include "ui/lab_view.h"
 #include "ui/plot.h"
@@ -17,8 +18,6 @@ namespace bnlab {
 // frame after it was added), the colour of its index.
 ImU32 network_color(const LabState& s, int net, const ViewOptions& v, float alpha = 1.f);
 
-// 12345 → "12,345".
-std::string with_thousands(int64_t n);
 
 // `text` as a tooltip, wrapped, while the last item is hovered (disabled or not): what a control
 // does.

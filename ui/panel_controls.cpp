@@ -418,7 +418,11 @@ void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v) {
     ImGui::Separator();
     ImGui::PushStyleColor(ImGuiCol_Text, v.dark ? IM_COL32(255, 200, 80, 255) : IM_COL32(150, 80, 0, 255));
     ImGui::TextWrapped("Waiting for a reset:");
-    for (const auto& r : s.needs_reset) ImGui::BulletText("%s", r.c_str());
+    for (const auto& r : s.needs_reset) {  // BulletText does not wrap: a long reason ran off the panel
+      ImGui::Bullet();
+      ImGui::SameLine();
+      ImGui::TextWrapped("%s", r.c_str());
+    }
     ImGui::PopStyleColor();
     if (ImGui::Button("Reset now to apply")) lab.reset();
     tip("These settings change the network's shape or data, so every network restarts from initial weights.");

@@ -14,6 +14,7 @@ namespace {
 enum Metric { kSaturation, kGradNorm, kUpdateRatio, kMetricCount };
 constexpr const char* kTitles[] = {"saturation (%)", "gradient norm", "update/weight ratio"};
 constexpr const char* kYLabels[] = {"saturated (%)", "‖∂ℓ/∂W‖", "log10 ratio"};
+constexpr const char* kYLabelsShort[] = {"%", "‖∂ℓ/∂W‖", "log10"};
 
 // A metric's series transformed for display: percent, raw, log10. (buckets)
 std::vector<float> metric_values(const LayerHistory& h, int metric) {
@@ -49,6 +50,7 @@ void panel_health(const LabState& s, const ViewOptions& v) {
     spec.title = title.c_str();
     spec.x_label = "training step";
     spec.y_label = kYLabels[m];
+    spec.y_label_short = kYLabelsShort[m];
     spec.y_log = m == kGradNorm;
     if (m == kSaturation) spec.y_min = 0;
     spec.legend = plot::Legend::Off;  // the row above names the networks

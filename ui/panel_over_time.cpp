@@ -32,6 +32,7 @@ void panel_over_time(const LabState& s, const ViewOptions& v) {
       spec.title = title.c_str();
       spec.x_label = "training step";
       spec.y_label = tap_label(v.heatmap_tap);
+      spec.y_label_short = v.heatmap_tap == kTapOutput ? "output" : v.heatmap_tap == kTapPreNorm ? "x" : "input";
       spec.legend = plot::Legend::Off;
       if (t.columns() > 0) {
         spec.y_min = t.lo();

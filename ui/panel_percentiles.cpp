@@ -36,6 +36,7 @@ void panel_percentiles(const LabState& s, const ViewOptions& v) {
       spec.title = title.c_str();
       spec.x_label = "training step";
       spec.y_label = "nonlinearity input";
+      spec.y_label_short = "input";
       spec.y_min = y0;
       spec.y_max = y1;
       spec.legend = plot::Legend::Off;  // explained in the row above: a legend would cover the bands

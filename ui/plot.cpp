@@ -144,7 +144,8 @@ Axes fit(const Context& c, ImVec2 min, ImVec2 max) {
   if (!x.valid()) x = {0, 1};
   if (!y.valid()) y = {0, 1};
   if (x.hi - x.lo < 1e-12) {
-    x.lo -= 1;
+    // One x only (e.g. the step-0 snapshot): an axis of steps does not reach below step 0.
+    if (!(c.spec.x_is_step && x.lo >= 0)) x.lo -= 1;
     x.hi += 1;
   }
   if (y.hi - y.lo < 1e-12 * std::max(1.0, std::abs(y.hi))) {
@@ -646,9 +647,12 @@ void EndPlot() {
     const ImVec2 size = ImGui::CalcTextSize(c.spec.x_label);
     dl->AddText(ImVec2((ax.min.x + ax.max.x - size.x) * 0.5f, ax.max.y + fs * 1.3f), with_alpha(text, 0.8f), c.spec.x_label);
   }
-  if (has_y_label)
-    add_vertical_text(dl, ImVec2(c.frame_min.x + fs * 0.6f, (ax.min.y + ax.max.y) * 0.5f), with_alpha(text, 0.8f), c.spec.y_label,
-                      ax.max.y - ax.min.y + fs);
+  if (has_y_label) {
+    const float room = ax.max.y - ax.min.y + fs;
+    const bool shorter = c.spec.y_label_short && *c.spec.y_label_short && ImGui::CalcTextSize(c.spec.y_label).x > room;
+    add_vertical_text(dl, ImVec2(c.frame_min.x + fs * 0.6f, (ax.min.y + ax.max.y) * 0.5f), with_alpha(text, 0.8f),
+                      shorter ? c.spec.y_label_short : c.spec.y_label, room);
+  }
 
   hover_readout(dl, c, ax);
   if (c.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) c.clicked_plot = static_cast<int>(c.frame_plots.size());

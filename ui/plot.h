@@ -63,6 +63,7 @@ struct Spec {
   const char* title = "";
   const char* x_label = "";
   const char* y_label = "";
+  const char* y_label_short = "";  // said instead where y_label does not fit the plot's height ("input")
   bool y_log = false;                  // log10 axis; values ≤ 0 are left out
   double x_min = kAuto, x_max = kAuto; // kAuto: fit the data
   double y_min = kAuto, y_max = kAuto;

@@ -67,8 +67,11 @@ void apply_view(const ViewOptions& v, float dpi_scale) {
   if (v.dark) {
     ImGui::StyleColorsDark(&style);
     style.Colors[ImGuiCol_WindowBg] = ImVec4(0.10f, 0.10f, 0.12f, 1.f);
-    style.Colors[ImGuiCol_FrameBg] = ImVec4(0.15f, 0.15f, 0.18f, 1.f);
+    style.Colors[ImGuiCol_FrameBg] = ImVec4(0.18f, 0.18f, 0.22f, 1.f);
     style.Colors[ImGuiCol_Text] = ImVec4(0.93f, 0.93f, 0.93f, 1.f);
+    // Unselected radio buttons and checkboxes are their frame alone: a visible border keeps them
+    // from vanishing into the background on a projector.
+    style.Colors[ImGuiCol_Border] = ImVec4(1, 1, 1, 0.35f);
   } else {
     // High contrast for projectors: black on white, plots on a very light grey, firm borders.
     ImGui::StyleColorsLight(&style);
@@ -92,7 +95,11 @@ void apply_view(const ViewOptions& v, float dpi_scale) {
   style.GrabRounding = 0;
   style.TabRounding = 0;
   style.WindowBorderSize = 0;
-  style.FrameBorderSize = v.dark ? 0.f : 1.f;
+  style.FrameBorderSize = 1.f;
+  // A slider's value is printed over its knob: a translucent, narrow knob keeps every digit
+  // readable wherever the knob sits.
+  for (ImGuiCol c : {ImGuiCol_SliderGrab, ImGuiCol_SliderGrabActive}) style.Colors[c].w = 0.45f;
+  style.GrabMinSize = 6;
   style.ScaleAllSizes(kFontSizes[index] / 13.f * dpi_scale);
   ImGui::GetStyle() = style;
 }
