@@ -246,9 +246,29 @@ void draw_line(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec
   // of a line's cost. Each segment is drawn on its own: a polyline's mitred joins fold over at the
   // sharp turns of noisy data (a spike up and straight down) and leave gaps in the line.
   const float thickness = std::max(1.f, std::round(it.thickness));
+  // A line identical to others is drawn in dashes that take turns with theirs (slot `dash_slot`
+  // of every `dash_of` dashes), so each colour shows where the curves coincide.
+  const float dash = thickness * 6.f;
+  auto segment = [&](ImVec2 a, ImVec2 b) {
+    if (it.dash_of < 2) {
+      dl->AddLine(a, b, it.color, thickness);
+      return;
+    }
+    const float x_lo = std::min(a.x, b.x), x_hi = std::max(a.x, b.x);
+    for (float d = std::floor(x_lo / dash); d * dash <= x_hi; d += 1) {
+      if (static_cast<int>(std::fmod(d, static_cast<float>(it.dash_of))) != it.dash_slot) continue;
+      // The part of a→b whose x lies in dash d (all of it for a vertical stretch in this column).
+      const float t0 = x_hi > x_lo ? std::clamp((d * dash - a.x) / (b.x - a.x), 0.f, 1.f) : 0.f;
+      const float t1 = x_hi > x_lo ? std::clamp(((d + 1) * dash - a.x) / (b.x - a.x), 0.f, 1.f) : 1.f;
+      const float u0 = std::min(t0, t1), u1 = std::max(t0, t1);
+      if (u1 > u0 || x_hi == x_lo)
+        dl->AddLine(ImVec2(a.x + (b.x - a.x) * u0, a.y + (b.y - a.y) * u0), ImVec2(a.x + (b.x - a.x) * u1, a.y + (b.y - a.y) * u1),
+                    it.color, thickness);
+    }
+  };
   auto flush = [&] {
     for (size_t k = 1; k < pts.size(); ++k)
-      if (pts[k].x != pts[k - 1].x || pts[k].y != pts[k - 1].y) dl->AddLine(pts[k - 1], pts[k], it.color, thickness);
+      if (pts[k].x != pts[k - 1].x || pts[k].y != pts[k - 1].y) segment(pts[k - 1], pts[k]);
     if (pts.size() == 1) dl->AddCircleFilled(pts[0], thickness * 1.5f, it.color, 8);
     pts.clear();
   };
@@ -293,6 +313,32 @@ void draw_line(ImDrawList* dl, const Axes& ax, const Item& it, std::vector<ImVec
   }
   emit_column();
   flush();
+}
+
+// Lines with the same points as another (two networks that train alike: lesson 6's train loss)
+// would hide all but the last drawn: each group of identical lines shares dashes (Item::dash_of).
+void mark_identical_lines(std::vector<Item>& items) {
+  auto same = [](const Item& a, const Item& b) {
+    if (a.count != b.count) return false;
+    for (int i = 0; i < a.count; ++i) {
+      if (a.xs[i] != b.xs[i]) return false;
+      const float y = a.ys[i], z = b.ys[i];
+      if (!(y == z || (std::isnan(y) && std::isnan(z)) || std::abs(y - z) <= 1e-6f * std::max(std::abs(y), std::abs(z))))
+        return false;
+    }
+    return true;
+  };
+  for (Item& it : items) it.dash_of = it.dash_slot = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].kind != Item::Line || items[i].dash_of || items[i].count < 2) continue;
+    std::vector<Item*> group{&items[i]};
+    for (size_t j = i + 1; j < items.size(); ++j)
+      if (items[j].kind == Item::Line && !items[j].dash_of && same(items[i], items[j])) group.push_back(&items[j]);
+    for (size_t k = 0; k < group.size(); ++k) {
+      group[k]->dash_of = static_cast<int>(group.size());
+      group[k]->dash_slot = static_cast<int>(k);
+    }
+  }
 }
 
 // A band as trapezoids between neighbouring points, reduced to columns a few pixels wide.
@@ -573,6 +619,7 @@ void EndPlot() {
       default: break;
     }
   }
+  mark_identical_lines(c.items);
   for (const Item& it : c.items)
     if (it.kind == Item::Line) draw_line(dl, ax, it, c.scratch);
   std::vector<ImVec4> captions;  // markers' caption boxes drawn so far (x0, y0, x1, y1)

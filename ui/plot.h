@@ -84,6 +84,7 @@ struct Item {
   int rows = 0;                // Heatmap: cells per column; Bars: this series' slot
   double a = 0, b = 0;         // Bars: x0, width; Heatmap: y0, y1; Marker: x; Shade: x0, x1
   float vmax = 1;              // Heatmap: the value of a full colour; Bars: number of slots
+  int dash_of = 0, dash_slot = 0;  // Line: identical to dash_of − 1 others; drawn in dash slot dash_slot
 };
 
 struct Context {
