@@ -99,14 +99,17 @@ void print_accuracy_table(const RunConfig& cfg, const RunSummary& s) {
 }
 
 // "bn reached baseline's final test accuracy at step N: k× fewer steps" for every ordered pair.
-void print_speedups(const RunConfig& cfg, const std::vector<PairSpeedup>& pairs) {
+void print_speedups(const RunConfig& cfg, const std::vector<PairSpeedup>& pairs, const Chance& chance) {
   if (pairs.empty()) return;
   std::printf("\nspeed-up (test accuracy as the mean of the last %d evaluations; the reference's final value as the target)\n",
               kSpeedupWindow);
   for (const PairSpeedup& p : pairs) {
     const std::string& ref = cfg.networks[p.reference].name;
     const std::string& other = cfg.networks[p.other].name;
-    if (p.s.reference_step < 0)
+    if (p.s.at_chance)
+      std::printf("  %s: %s never learned (%.4f, chance %.4f): no speed-up to measure\n", other.c_str(), ref.c_str(),
+                  p.s.target, chance.accuracy);
+    else if (p.s.reference_step < 0)
       std::printf("  %s: %s has no final accuracy to reach\n", other.c_str(), ref.c_str());
     else if (!p.s.reached())
       std::printf("  %s did not reach %s's final test accuracy %.4f (%s: step %lld)\n", other.c_str(), ref.c_str(),
@@ -237,8 +240,9 @@ int run_command(const RunArgs& args) {
     if (summary.fallback) trainer.reset();  // the GPU's; the run ended on summary.fallback
     Trainer& finished = summary.fallback ? *summary.fallback : *trainer;
     std::signal(SIGINT, SIG_DFL);
-    const std::vector<PairSpeedup> pairs = all_speedups(summary.snapshots, static_cast<int>(cfg.networks.size()));
-    writer.write_speedups(pairs);
+    const Chance chance = chance_of(data.test.y);
+    const std::vector<PairSpeedup> pairs = all_speedups(summary.snapshots, static_cast<int>(cfg.networks.size()), chance);
+    writer.write_speedups(pairs, chance);
 
     if (!args.save_params.empty()) {
       std::vector<NetworkParams> params;
@@ -254,7 +258,7 @@ int run_command(const RunArgs& args) {
                 summary.stopped ? "stopped after" : "trained", static_cast<long long>(summary.steps_done),
                 summary.seconds, static_cast<double>(summary.steps_done) / summary.seconds, cfg.networks.size());
     print_accuracy_table(cfg, summary);
-    print_speedups(cfg, pairs);
+    print_speedups(cfg, pairs, chance);
     print_typical_unit(cfg, summary);
     print_meters(cfg, summary);
     std::printf("\nfiles: %s/{config.json,metrics.csv,train_loss.csv,layers.csv,histograms.csv,speedup.csv%s}\n", out.c_str(),

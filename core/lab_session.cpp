@@ -185,6 +185,7 @@ std::vector<std::string> reset_reasons(const RunConfig& a, const RunConfig& d) {
 struct LabSession::Worker {
   RunConfig active, desired;
   std::optional<DataSplit> data;
+  Chance chance;       // of data's test set (LabState::chance)
   RunConfig data_cfg;  // the settings `data` was loaded with (data section and seed)
   std::unique_ptr<Trainer> trainer;
   std::string backend, backend_why, error;
@@ -307,6 +308,7 @@ struct LabSession::Worker {
           desired.data.kind = DataKind::Mnist10k;
           data = load_data(desired.data, desired.seed);
         }
+        chance = chance_of(data->test.y);
         data_cfg = desired;
       }
       active = desired;
@@ -591,6 +593,7 @@ struct LabSession::Worker {
     s->backend = backend;
     s->backend_why = backend_why;
     s->data_description = data ? data->description : std::string();
+    s->chance = data ? chance : Chance{};
     s->data_notice = data_notice;
     s->ready = trainer != nullptr;
     s->playing = playing;

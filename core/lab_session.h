@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "core/network.h"
 #include "core/run_history.h"
+#include "core/speedup.h"
 
 namespace bnlab {
 
@@ -45,6 +46,7 @@ struct LabState {
   std::string error;   // the last refused change or failure, with the reason; empty when none
   std::string backend, backend_why;  // Trainer::backend_name(), and make_trainer's reason
   std::string data_description;
+  Chance chance;  // of the loaded test set: what the speed-up readout asks a reference to beat
   // Set when the settings ask for the full MNIST and it is not installed (or not whole): why, how to
   // install it, and that the lab trains on the shipped mnist-10k instead (`active` says so too).
   std::string data_notice;

@@ -133,12 +133,13 @@ void RunWriter::write_snapshot(const StepStats& s, const std::vector<float>& tra
   for (Csv* c : {&metrics_, &layers_, &hist_}) flush(*c);
 }
 
-void RunWriter::write_speedups(const std::vector<PairSpeedup>& pairs) {
+void RunWriter::write_speedups(const std::vector<PairSpeedup>& pairs, const Chance& chance) {
   Csv c;
-  open(c, "speedup.csv", "reference,network,target_acc,reference_step,step,factor");
+  open(c, "speedup.csv", "reference,network,target_acc,chance_acc,reference_step,step,factor");
   for (const PairSpeedup& p : pairs) {
     std::fprintf(c.f, "%s,%s", names_[p.reference].c_str(), names_[p.other].c_str());
     put(c.f, static_cast<float>(p.s.target));
+    put(c.f, static_cast<float>(chance.accuracy));
     if (p.s.reference_step >= 0) std::fprintf(c.f, ",%lld", static_cast<long long>(p.s.reference_step));
     else std::fputc(',', c.f);
     if (p.s.reached()) std::fprintf(c.f, ",%lld,%.4g\n", static_cast<long long>(p.s.step), p.s.factor);

@@ -11,9 +11,10 @@
 //                    beta_mean,beta_std — per logged step, network and hidden layer
 //   histograms.csv   step,network,layer,tap,lo,hi,underflow,overflow,counts — counts is the
 //                    bins' counts separated by spaces; bin i covers [lo + i·w, lo + (i+1)·w)
-//   speedup.csv      reference,network,target_acc,reference_step,step,factor — at the end, for
-//                    every ordered pair of networks (core/speedup.h; step and factor empty when
-//                    the network did not reach the reference's final accuracy)
+//   speedup.csv      reference,network,target_acc,chance_acc,reference_step,step,factor — at the
+//                    end, for every ordered pair of networks (core/speedup.h; step and factor
+//                    empty when the network did not reach the reference's final accuracy, and
+//                    reference_step too when the reference never beat chance)
 //   landscape.csv    step,network,layer,quantity,value — the meters of core/landscape.h, long
 //                    format, one value per row; layer 1, 2, … (the output layer last) for ics_*,
 //                    empty for the network-wide quantities; only when landscape.every > 0
@@ -47,7 +48,7 @@ class RunWriter {
   void write_snapshot(const StepStats& s, const std::vector<float>& train_loss,
                       const std::vector<float>& train_loss_mean);
   // speedup.csv from every snapshot of the run; throws std::runtime_error when it cannot be written.
-  void write_speedups(const std::vector<PairSpeedup>& pairs);
+  void write_speedups(const std::vector<PairSpeedup>& pairs, const Chance& chance);
   // One measurement of the meters: rows of landscape.csv.
   void write_landscape(const LandscapeStats& s);
   // Closes every file, checking that all of it was written; throws naming the first that was not.

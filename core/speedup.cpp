@@ -3,10 +3,28 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "core/run_history.h"
 
 namespace bnlab {
+
+double Chance::threshold() const {
+  if (examples <= 0) return 0;
+  return accuracy + kChanceMargin * std::sqrt(accuracy / static_cast<double>(examples));
+}
+
+Chance chance_of(const std::vector<int32_t>& test_labels) {
+  Chance c;
+  c.examples = static_cast<int64_t>(test_labels.size());
+  if (test_labels.empty()) return c;
+  std::map<int32_t, int64_t> count;
+  for (int32_t y : test_labels) ++count[y];
+  int64_t most = 0;
+  for (const auto& [label, n] : count) most = std::max(most, n);
+  c.accuracy = static_cast<double>(most) / static_cast<double>(c.examples);
+  return c;
+}
 
 std::vector<double> smoothed_accuracy(const std::vector<double>& acc) {
   std::vector<double> out(acc.size());
@@ -41,13 +59,15 @@ int64_t first_reaching(const AccuracyCurve& c, double target) {
 
 }  // namespace
 
-Speedup speedup(const AccuracyCurve& reference, const AccuracyCurve& other) {
+Speedup speedup(const AccuracyCurve& reference, const AccuracyCurve& other, const Chance& chance) {
   Speedup r;
   const AccuracyCurve ref = trained(reference), oth = trained(other);
   if (ref.acc.empty()) return r;
   const double target = smoothed_accuracy(ref.acc).back();
   if (!std::isfinite(target)) return r;
   r.target = target;
+  r.at_chance = !(target > chance.threshold());
+  if (r.at_chance) return r;
   r.reference_step = first_reaching(ref, target);
   r.step = first_reaching(oth, target);
   if (r.reached()) r.factor = static_cast<double>(r.reference_step) / static_cast<double>(r.step);
@@ -66,24 +86,24 @@ AccuracyCurve test_accuracy_curve(const std::vector<StepStats>& snapshots, int n
 
 namespace {
 
-std::vector<PairSpeedup> pairs_of(const std::vector<AccuracyCurve>& curves) {
+std::vector<PairSpeedup> pairs_of(const std::vector<AccuracyCurve>& curves, const Chance& chance) {
   const int networks = static_cast<int>(curves.size());
   std::vector<PairSpeedup> out;
   for (int r = 0; r < networks; ++r)
     for (int o = 0; o < networks; ++o)
-      if (o != r) out.push_back({r, o, speedup(curves[r], curves[o])});
+      if (o != r) out.push_back({r, o, speedup(curves[r], curves[o], chance)});
   return out;
 }
 
 }  // namespace
 
-std::vector<PairSpeedup> all_speedups(const std::vector<StepStats>& snapshots, int networks) {
+std::vector<PairSpeedup> all_speedups(const std::vector<StepStats>& snapshots, int networks, const Chance& chance) {
   std::vector<AccuracyCurve> curves;
   for (int n = 0; n < networks; ++n) curves.push_back(test_accuracy_curve(snapshots, n));
-  return pairs_of(curves);
+  return pairs_of(curves, chance);
 }
 
-std::vector<PairSpeedup> all_speedups(const RunHistory& history) {
+std::vector<PairSpeedup> all_speedups(const RunHistory& history, const Chance& chance) {
   std::vector<AccuracyCurve> curves;
   for (const NetworkHistory& n : history.networks()) {
     const Series& s = n.test_acc;
@@ -94,7 +114,7 @@ std::vector<PairSpeedup> all_speedups(const RunHistory& history) {
     }
     curves.push_back(std::move(c));
   }
-  return pairs_of(curves);
+  return pairs_of(curves, chance);
 }
 
 }  // namespace bnlab

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/npy.h"
+#include "tests/test_util.h"
 
 namespace bnlab {
 namespace {
@@ -213,7 +214,8 @@ TEST_F(RunCli, TinyRunWritesConfigMetricsLossesLayersAndHistograms) {
   // speedup.csv: both ordered pairs, each naming the reference's final smoothed test accuracy
   // (the mean of its last five evaluations: steps 100 and 200 here, step 0 left out).
   const Csv sp = read_csv(out + "/speedup.csv");
-  EXPECT_EQ(sp.header, (std::vector<std::string>{"reference", "network", "target_acc", "reference_step", "step", "factor"}));
+  EXPECT_EQ(sp.header,
+            (std::vector<std::string>{"reference", "network", "target_acc", "chance_acc", "reference_step", "step", "factor"}));
   ASSERT_EQ(sp.rows.size(), 2u);
   EXPECT_EQ(sp.rows[0].at("reference"), "baseline");
   EXPECT_EQ(sp.rows[0].at("network"), "bn");
@@ -271,6 +273,34 @@ TEST_F(RunCli, TinyRunWritesConfigMetricsLossesLayersAndHistograms) {
   }
   const std::set<std::string> taps = {hist.rows[0].at("tap"), hist.rows[1].at("tap"), hist.rows[2].at("tap")};
   EXPECT_EQ(taps, (std::set<std::string>{"pre_norm", "nonlin_in", "output"}));
+}
+
+// Lesson 13's ten sigmoid layers without BN never learn (test accuracy 10–11%, the share of the
+// most frequent class 0.1125 on mnist-10k's 2,000 test digits): the summary says there is no
+// speed-up to measure rather than a factor over a chance-level target (it printed 6.0× on the
+// full set), and speedup.csv leaves that pair's steps and factor empty.
+TEST_F(RunCli, AReferenceAtChanceGivesNoSpeedup) {
+  const std::string out = path("deep");
+  const Result r = bnlab("run --preset lesson-13-deeper-networks --set data.kind=mnist-10k --set steps=1000"
+                         " --set eval_every=250 --set landscape.every=0 --backend cpu --out '" + out + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "bn: none never learned (")) << r.out;
+  EXPECT_TRUE(Contains(r.out, ", chance 0.1125): no speed-up to measure")) << r.out;
+  EXPECT_FALSE(Contains(r.out, "fewer steps")) << r.out;
+  const Csv sp = read_csv(out + "/speedup.csv");
+  ASSERT_EQ(sp.rows.size(), 2u);
+  const auto& none_bn = sp.rows[0];
+  EXPECT_EQ(none_bn.at("reference"), "none");
+  EXPECT_LT(std::stod(none_bn.at("target_acc")), 0.1125 + 3 * std::sqrt(0.1125 / 2000));
+  EXPECT_EQ(none_bn.at("chance_acc"), "0.1125");
+  EXPECT_EQ(none_bn.at("reference_step"), "");
+  EXPECT_EQ(none_bn.at("step"), "");
+  EXPECT_EQ(none_bn.at("factor"), "");
+  // BN learned: its accuracy is a target, which the chance-level network does not reach.
+  const auto& bn_none = sp.rows[1];
+  EXPECT_GT(std::stod(bn_none.at("target_acc")), 0.8);
+  EXPECT_EQ(bn_none.at("reference_step"), "1000");
+  EXPECT_EQ(bn_none.at("step"), "");
 }
 
 // landscape.csv: the meters every landscape.every steps, long format; config.json records them.

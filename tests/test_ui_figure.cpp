@@ -58,6 +58,7 @@ FigureRun short_run(const std::string& preset, int64_t steps) {
   run.losses = std::move(s.losses);
   run.landscape = std::move(s.landscape);
   run.data = "test data";
+  run.chance = chance_of(data.test.y);
   return run;
 }
 
@@ -151,7 +152,7 @@ TEST(Figure, PaperFig1PanelsShareTheirYRange) {
   EXPECT_EQ(f.panels[0].series[0].x, (std::vector<double>{0, 100, 200}));
   // Then the speed-up mark (core/speedup.h) where BN reached the baseline's final accuracy, and
   // the sentence in the caption.
-  const Speedup sp = speedup(test_accuracy_curve(run.snapshots, 0), test_accuracy_curve(run.snapshots, 1));
+  const Speedup sp = speedup(test_accuracy_curve(run.snapshots, 0), test_accuracy_curve(run.snapshots, 1), run.chance);
   ASSERT_TRUE(sp.reached());
   ASSERT_EQ(f.panels[0].series.size(), 3u);
   const FigureSeries& mark = f.panels[0].series[2];

@@ -20,6 +20,7 @@
 
 #include "core/config.h"
 #include "core/landscape.h"
+#include "core/speedup.h"
 #include "core/stats.h"
 #include "ui/offscreen.h"
 #include "ui/plot.h"
@@ -87,6 +88,7 @@ struct FigureRun {
   std::vector<float> losses;         // (steps, networks): every step's mini-batch loss
   std::vector<LandscapeStats> landscape;  // the meters' measurements (core/landscape.h), in order
   std::string data;                  // the data in a few words, for captions ("MNIST, 8000 train / …")
+  Chance chance;                     // of the test set, for the speed-up (core/speedup.h)
 };
 
 struct FigureOptions {

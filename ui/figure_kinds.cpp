@@ -221,9 +221,14 @@ Figure paper_fig1(const FigureRun& r, const std::string& data) {
   f.columns = 3;
   f.panels.push_back(accuracy_panel(r, {base, bn}));
   // The paper's "fewer steps" (core/speedup.h): where BN reached the baseline's final accuracy.
-  const Speedup sp = speedup(test_accuracy_curve(r.snapshots, base), test_accuracy_curve(r.snapshots, bn));
+  const Speedup sp = speedup(test_accuracy_curve(r.snapshots, base), test_accuracy_curve(r.snapshots, bn), r.chance);
   std::string speedup_sentence;
-  if (sp.reached()) {
+  if (sp.at_chance) {
+    char text[200];
+    std::snprintf(text, sizeof text, " %s never beat chance (%.2f%%; answering the most frequent class: %.2f%%): no speed-up "
+                  "to measure.", r.cfg.networks[base].name.c_str(), 100 * sp.target, 100 * r.chance.accuracy);
+    speedup_sentence = text;
+  } else if (sp.reached()) {
     char text[160];
     std::snprintf(text, sizeof text, "%.1f× fewer steps", sp.factor);
     FigureSeries m;

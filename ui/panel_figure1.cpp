@@ -12,7 +12,9 @@
 // this short would cover the data, and clip with three networks or more.
 
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "core/speedup.h"
@@ -53,7 +55,7 @@ void set_x_axis(plot::Spec* spec, const ViewOptions& v) {
 // readout says and the accuracy plot marks (core/speedup.h).
 std::vector<PairSpeedup> faster_pairs(const LabState& s) {
   std::vector<PairSpeedup> out;
-  for (const PairSpeedup& p : all_speedups(s.history))
+  for (const PairSpeedup& p : all_speedups(s.history, s.chance))
     if (p.s.reached() && p.s.factor > 1 && p.other < static_cast<int>(s.active.networks.size()) &&
         p.reference < static_cast<int>(s.active.networks.size()))
       out.push_back(p);
@@ -66,6 +68,31 @@ std::string speedup_text(const LabState& s, const PairSpeedup& p) {
                 s.active.networks[p.other].name.c_str(), s.active.networks[p.reference].name.c_str(), p.s.target,
                 with_thousands(p.s.step).c_str(), p.s.factor);
   return text;
+}
+
+// The networks that have not beaten chance while another has: a factor against them would
+// measure nothing (any network that learns "reaches" a chance-level accuracy at its first
+// evaluation), so the readout says so instead. While every network is still at chance (the first
+// evaluations) nothing is said.
+std::vector<std::string> at_chance_lines(const LabState& s) {
+  const int nets = static_cast<int>(s.active.networks.size());
+  std::vector<bool> at_chance(nets, false), learned(nets, false);
+  std::vector<double> acc(nets, 0);
+  for (const PairSpeedup& p : all_speedups(s.history, s.chance)) {
+    if (p.reference >= nets || !std::isfinite(p.s.target)) continue;
+    (p.s.at_chance ? at_chance : learned)[p.reference] = true;
+    acc[p.reference] = p.s.target;
+  }
+  std::vector<std::string> out;
+  if (std::find(learned.begin(), learned.end(), true) == learned.end()) return out;
+  for (int n = 0; n < nets; ++n) {
+    if (!at_chance[n]) continue;
+    char text[256];
+    std::snprintf(text, sizeof text, "%s has not beaten chance (%.2f%%; chance %.2f%%): no speed-up to measure",
+                  s.active.networks[n].name.c_str(), 100 * acc[n], 100 * s.chance.accuracy);
+    out.push_back(text);
+  }
+  return out;
 }
 
 void accuracy_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
@@ -242,6 +269,14 @@ void figure1_toolbar(const LabState& s, ViewOptions& v) {
                         "latest smoothed value, first reached by it at step %s. The mark on the accuracy plot is where "
                         "%s got there.",
                         kSpeedupWindow, with_thousands(p.s.reference_step).c_str(), s.active.networks[p.other].name.c_str());
+  }
+  for (const std::string& line : at_chance_lines(s)) {
+    ImGui::TextUnformatted(line.c_str());
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Its test accuracy (the mean of the last %d evaluations) is within %.0f standard errors of answering "
+                        "the test set's most frequent class every time (%.2f%% of %s examples), which needs no learning. "
+                        "Any network that learns reaches that at once, so no factor is shown.",
+                        kSpeedupWindow, kChanceMargin, 100 * s.chance.accuracy, with_thousands(s.chance.examples).c_str());
   }
 }
 
