@@ -64,7 +64,8 @@ void print_progress(int64_t done, int64_t total, double rate) {
 
 // [SECTION] Summary
 
-void print_accuracy_table(const RunConfig& cfg, const RunSummary& s) {
+// `train_examples`: the size of the training set, which caps the subset train accuracy is measured on.
+void print_accuracy_table(const RunConfig& cfg, const RunSummary& s, int train_examples) {
   std::vector<const StepStats*> evals;
   for (const auto& snap : s.snapshots)
     if (snap.networks[0].has_eval) evals.push_back(&snap);
@@ -94,7 +95,8 @@ void print_accuracy_table(const RunConfig& cfg, const RunSummary& s) {
   };
   table("test accuracy (eval mode)", &NetworkStats::test_acc);
   char title[96];
-  std::snprintf(title, sizeof title, "train accuracy (eval mode, the first %d training examples)", cfg.eval_train_size);
+  std::snprintf(title, sizeof title, "train accuracy (eval mode, the first %d training examples)",
+                std::min(cfg.eval_train_size, train_examples));
   table(title, &NetworkStats::train_acc);
 }
 
@@ -257,7 +259,7 @@ int run_command(const RunArgs& args) {
     std::printf("%s %lld steps in %.1f s (%.0f steps/s for all %zu networks together)\n",
                 summary.stopped ? "stopped after" : "trained", static_cast<long long>(summary.steps_done),
                 summary.seconds, static_cast<double>(summary.steps_done) / summary.seconds, cfg.networks.size());
-    print_accuracy_table(cfg, summary);
+    print_accuracy_table(cfg, summary, data.train.size());
     print_speedups(cfg, pairs, chance);
     print_typical_unit(cfg, summary);
     print_meters(cfg, summary);
