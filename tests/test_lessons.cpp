@@ -1,10 +1,11 @@
 // test_lessons.cpp — the guided lessons and the features they need: the lesson blocks, every
-// lesson training on both backends, noisy BN's draws, zero initialization's symmetry, and the
-// lab's "undo normalization" and "open" commands.
+// lesson training on both backends, the numbers lesson 14 quotes, noisy BN's draws, zero
+// initialization's symmetry, and the lab's "undo normalization" and "open" commands.
 //
 // [SECTION] Helpers
 // [SECTION] Lesson blocks
 // [SECTION] Every lesson trains on both backends
+// [SECTION] Lesson 14's numbers
 // [SECTION] Noisy BN draws
 // [SECTION] Zero initialization
 // [SECTION] The lab's lesson commands
@@ -12,6 +13,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -23,6 +26,8 @@
 #include "core/gpu_trainer.h"
 #include "core/lab_session.h"
 #include "core/lessons.h"
+#include "core/mnist_install.h"
+#include "core/run.h"
 #include "core/trainer.h"
 #include "tests/test_util.h"
 
@@ -53,9 +58,9 @@ bool meant_to_diverge(const std::string& preset, const std::string& net) {
 
 // [SECTION] Lesson blocks
 
-TEST(Lessons, ThirteenLessonsNumberedInOrderWithEveryText) {
+TEST(Lessons, FourteenLessonsNumberedInOrderWithEveryText) {
   const std::vector<Lesson> all = list_lessons();
-  ASSERT_EQ(all.size(), 13u);
+  ASSERT_EQ(all.size(), 14u);
   const std::regex year(".*(19|20)[0-9]{2}.*");
   for (size_t i = 0; i < all.size(); ++i) {
     const Lesson& l = all[i];
@@ -73,7 +78,7 @@ TEST(Lessons, ThirteenLessonsNumberedInOrderWithEveryText) {
 
 TEST(Lessons, NeighboursStepThroughInOrderAndStopAtTheEnds) {
   const std::vector<Lesson> all = list_lessons();
-  ASSERT_EQ(all.size(), 13u);
+  ASSERT_EQ(all.size(), 14u);
   EXPECT_FALSE(neighbour_lesson(all, all.front().preset, -1));
   EXPECT_EQ(neighbour_lesson(all, all.front().preset, +1)->number, 2);
   EXPECT_EQ(neighbour_lesson(all, all[4].preset, -1)->number, 4);
@@ -133,6 +138,67 @@ TEST(Lessons, EveryLessonTrainsOnBothBackends) {
       EXPECT_NEAR(gl[k], cl[k], 1e-4 + 1e-3 * std::abs(cl[k])) << "step " << k / nets << ", " << cfg.networks[k % nets].name;
   }
   if (!gpu) GTEST_SKIP() << "CPU part passed; no OpenGL 4.3 compute context for the GPU part: " << why;
+}
+
+// [SECTION] Lesson 14's numbers
+
+// Lesson 14 quotes its own run — `bnlab run --preset lesson-14-bn-as-a-regularizer --backend cpu`:
+// seed 1, 3,000 steps on the first 1,000 training digits of the full MNIST, tested on all 10,000.
+// The test trains it (meters off: they never change a run, and cost a fifth of its time), checks
+// that the text quotes each value below and that the run gives it within 0.3 points (30 test or
+// 3 training digits: room for another CPU's float rounding), and holds the claims the text makes
+// exactly: the order of the four on the test set, BN first to fit the training set.
+TEST(Lessons, FourteenQuotesWhatItsRunGives) {
+  if (!std::filesystem::exists(mnist_dir() + "/" + kMnistFiles[0] + ".gz"))
+    GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
+  const std::optional<Lesson> lesson = lesson_of("lesson-14-bn-as-a-regularizer");
+  ASSERT_TRUE(lesson);
+  const RunConfig cfg = build_config(lesson->preset, "", {"backend=cpu", "landscape.every=0"});
+  ASSERT_EQ(cfg.steps, 3000);
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  ASSERT_EQ(data.train.size(), 1000);
+  ASSERT_EQ(data.test.size(), 10000);
+  auto trainer = make_cpu_trainer(cfg, data);
+  const RunSummary run = run_training(*trainer, cfg, {});
+  const auto at = [&](int64_t step) -> const StepStats& {
+    for (const StepStats& s : run.snapshots)
+      if (s.step == step && s.networks.at(0).has_eval) return s;
+    ADD_FAILURE() << "no evaluation at step " << step;
+    return run.snapshots.back();
+  };
+  enum { kNone, kDropout, kBn, kBnDropout };
+  ASSERT_EQ(cfg.networks.at(kBnDropout).name, "bn-dropout");
+  EXPECT_TRUE(Contains(lesson->look, "1,000 training digits, 10,000 test digits"));
+  EXPECT_TRUE(Contains(lesson->look, "dropout (p 0.5)"));
+  for (int n : {kDropout, kBnDropout})
+    for (size_t l = 0; l < 3; ++l) EXPECT_EQ(dropout_p(cfg.networks[n].model, l), 0.5) << cfg.networks[n].name;
+  struct Quote {
+    int net;
+    int64_t step;
+    bool train;         // train accuracy, else test accuracy
+    const char* text;   // as the lesson quotes it
+  };
+  const Quote quotes[] = {
+      {kNone, 3000, false, "83.7%"},    {kDropout, 3000, false, "85.2%"}, {kBn, 3000, false, "82.8%"},
+      {kBnDropout, 3000, false, "80.3%"}, {kNone, 3000, true, "100%"},    {kDropout, 3000, true, "98.5%"},
+      {kBn, 3000, true, "100%"},        {kBnDropout, 3000, true, "99.8%"}, {kBn, 1000, true, "100%"},
+      {kNone, 1000, true, "99.0%"},
+  };
+  for (const Quote& q : quotes) {
+    SCOPED_TRACE(cfg.networks[q.net].name + (q.train ? " train" : " test") + " at " + std::to_string(q.step));
+    EXPECT_TRUE(Contains(lesson->look, q.text));
+    const NetworkStats& n = at(q.step).networks.at(q.net);
+    EXPECT_NEAR(100 * (q.train ? n.train_acc : n.test_acc), std::stod(q.text), 0.3);
+  }
+  // Dropout regularizes, BN does not, the two together do worst (test accuracy at step 3,000).
+  const auto& end = at(3000).networks;
+  EXPECT_GT(end[kDropout].test_acc, end[kNone].test_acc);
+  EXPECT_GT(end[kNone].test_acc, end[kBn].test_acc);
+  EXPECT_GT(end[kBn].test_acc, end[kBnDropout].test_acc);
+  // BN fits the training digits first: all of them at step 1,000, before any other network.
+  const auto& early = at(1000).networks;
+  EXPECT_EQ(early[kBn].train_acc, 1.0f);
+  for (int n : {kNone, kDropout, kBnDropout}) EXPECT_LT(early[n].train_acc, 1.0f) << cfg.networks[n].name;
 }
 
 // [SECTION] Noisy BN draws
