@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/test_util.h"
 #include "tests/ui_test_frame.h"
 #include "ui/panel_common.h"
 
@@ -80,6 +81,27 @@ TEST(UiPanels, DivergedNetworkIsMarked) {
   EXPECT_EQ(plots[0], 5);
   EXPECT_NE(divergence_note(*lab.state(), 0).find("diverged at step"), std::string::npos);
   EXPECT_TRUE(divergence_note(*lab.state(), 1).empty());
+}
+
+// The speed-up readout beside a network that never learned — lesson 13's ten sigmoid layers
+// without BN stay at 10–11% on mnist-10k, whose 2,000 test digits have 225 ones (11.25%): no
+// factor against it (every network that learns would "reach" it at once), one line saying so.
+// Before any network has learned, nothing at all.
+TEST(UiPanels, SpeedupReadoutGivesNoFactorAgainstANetworkAtChance) {
+  LabSession lab(build_config("lesson-13-deeper-networks", "", {"backend=cpu", "data.kind=mnist-10k", "landscape.every=0"}),
+                 false);
+  lab.wait_idle();
+  EXPECT_TRUE(speedup_readout(*lab.state()).empty());  // step 0: no evaluation counts yet
+  lab.step(300);
+  lab.wait_idle();
+  const auto s = lab.state();
+  EXPECT_DOUBLE_EQ(s->chance.accuracy, 0.1125);
+  EXPECT_EQ(s->chance.examples, 2000);
+  const std::vector<ReadoutLine> lines = speedup_readout(*s);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].text.rfind("none has not beaten chance (", 0), 0u) << lines[0].text;
+  EXPECT_TRUE(Contains(lines[0].text, "%; chance 11.25%): no speed-up to measure")) << lines[0].text;
+  EXPECT_TRUE(Contains(lines[0].tip, "most frequent class")) << lines[0].tip;
 }
 
 // A key press queued as the app queues the window's key events (GLFW key codes).

@@ -11,8 +11,8 @@
 // and the networks' names in their colours, the one legend of every plot: legends inside plots
 // this short would cover the data, and clip with three networks or more.
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -59,39 +59,6 @@ std::vector<PairSpeedup> faster_pairs(const LabState& s) {
     if (p.s.reached() && p.s.factor > 1 && p.other < static_cast<int>(s.active.networks.size()) &&
         p.reference < static_cast<int>(s.active.networks.size()))
       out.push_back(p);
-  return out;
-}
-
-std::string speedup_text(const LabState& s, const PairSpeedup& p) {
-  char text[256];
-  std::snprintf(text, sizeof text, "%s reached %s's final test accuracy %.3f at step %s: %.1f× fewer steps",
-                s.active.networks[p.other].name.c_str(), s.active.networks[p.reference].name.c_str(), p.s.target,
-                with_thousands(p.s.step).c_str(), p.s.factor);
-  return text;
-}
-
-// The networks that have not beaten chance while another has: a factor against them would
-// measure nothing (any network that learns "reaches" a chance-level accuracy at its first
-// evaluation), so the readout says so instead. While every network is still at chance (the first
-// evaluations) nothing is said.
-std::vector<std::string> at_chance_lines(const LabState& s) {
-  const int nets = static_cast<int>(s.active.networks.size());
-  std::vector<bool> at_chance(nets, false), learned(nets, false);
-  std::vector<double> acc(nets, 0);
-  for (const PairSpeedup& p : all_speedups(s.history, s.chance)) {
-    if (p.reference >= nets || !std::isfinite(p.s.target)) continue;
-    (p.s.at_chance ? at_chance : learned)[p.reference] = true;
-    acc[p.reference] = p.s.target;
-  }
-  std::vector<std::string> out;
-  if (std::find(learned.begin(), learned.end(), true) == learned.end()) return out;
-  for (int n = 0; n < nets; ++n) {
-    if (!at_chance[n]) continue;
-    char text[256];
-    std::snprintf(text, sizeof text, "%s has not beaten chance (%.2f%%; chance %.2f%%): no speed-up to measure",
-                  s.active.networks[n].name.c_str(), 100 * acc[n], 100 * s.chance.accuracy);
-    out.push_back(text);
-  }
   return out;
 }
 
@@ -261,23 +228,51 @@ void figure1_toolbar(const LabState& s, ViewOptions& v) {
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   network_legend_row(s, v);
   // The paper's "14 times fewer steps", live (core/speedup.h defines it).
-  const std::vector<PairSpeedup> pairs = faster_pairs(s);
-  for (const PairSpeedup& p : pairs) {
-    ImGui::TextUnformatted(speedup_text(s, p).c_str());
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Test accuracy smoothed as the mean of the last %d evaluations; the target is the other network's "
-                        "latest smoothed value, first reached by it at step %s. The mark on the accuracy plot is where "
-                        "%s got there.",
-                        kSpeedupWindow, with_thousands(p.s.reference_step).c_str(), s.active.networks[p.other].name.c_str());
+  for (const ReadoutLine& line : speedup_readout(s)) {
+    ImGui::TextUnformatted(line.text.c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", line.tip.c_str());
   }
-  for (const std::string& line : at_chance_lines(s)) {
-    ImGui::TextUnformatted(line.c_str());
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Its test accuracy (the mean of the last %d evaluations) is within %.0f standard errors of answering "
-                        "the test set's most frequent class every time (%.2f%% of %s examples), which needs no learning. "
-                        "Any network that learns reaches that at once, so no factor is shown.",
-                        kSpeedupWindow, kChanceMargin, 100 * s.chance.accuracy, with_thousands(s.chance.examples).c_str());
+}
+
+std::vector<ReadoutLine> speedup_readout(const LabState& s) {
+  std::vector<ReadoutLine> out;
+  char text[256], tip[512];
+  for (const PairSpeedup& p : faster_pairs(s)) {
+    const char* other = s.active.networks[p.other].name.c_str();
+    std::snprintf(text, sizeof text, "%s reached %s's final test accuracy %.3f at step %s: %.1f× fewer steps", other,
+                  s.active.networks[p.reference].name.c_str(), p.s.target, with_thousands(p.s.step).c_str(), p.s.factor);
+    std::snprintf(tip, sizeof tip,
+                  "Test accuracy smoothed as the mean of the last %d evaluations; the target is the other network's "
+                  "latest smoothed value, first reached by it at step %s. The mark on the accuracy plot is where %s got "
+                  "there.",
+                  kSpeedupWindow, with_thousands(p.s.reference_step).c_str(), other);
+    out.push_back({text, tip});
   }
+  // The networks that have not beaten chance while another has: a factor against them would
+  // measure nothing (any network that learns "reaches" a chance-level accuracy at its first
+  // evaluation), so the readout says so instead. While every network is still at chance (the
+  // first evaluations) nothing is said.
+  const int nets = static_cast<int>(s.active.networks.size());
+  std::vector<bool> at_chance(nets, false), learned(nets, false);
+  std::vector<double> acc(nets, 0);
+  for (const PairSpeedup& p : all_speedups(s.history, s.chance)) {
+    if (p.reference >= nets || !std::isfinite(p.s.target)) continue;
+    (p.s.at_chance ? at_chance : learned)[p.reference] = true;
+    acc[p.reference] = p.s.target;
+  }
+  if (std::find(learned.begin(), learned.end(), true) == learned.end()) return out;
+  for (int n = 0; n < nets; ++n) {
+    if (!at_chance[n]) continue;
+    std::snprintf(text, sizeof text, "%s has not beaten chance (%.2f%%; chance %.2f%%): no speed-up to measure",
+                  s.active.networks[n].name.c_str(), 100 * acc[n], 100 * s.chance.accuracy);
+    std::snprintf(tip, sizeof tip,
+                  "Its test accuracy (the mean of the last %d evaluations) is within %.0f standard errors of answering "
+                  "the test set's most frequent class every time (%.2f%% of %s examples), which needs no learning. Any "
+                  "network that learns reaches that at once, so no factor is shown.",
+                  kSpeedupWindow, kChanceMargin, 100 * s.chance.accuracy, with_thousands(s.chance.examples).c_str());
+    out.push_back({text, tip});
+  }
+  return out;
 }
 
 void panel_figure1(const LabState& s, const ViewOptions& v) {
