@@ -163,6 +163,19 @@ TEST(Figure, PaperFig1PanelsShareTheirYRange) {
   EXPECT_TRUE(Contains(f.caption, "bn reached baseline's final test accuracy")) << f.caption;
 }
 
+// A baseline that never learned — lesson 13's ten sigmoid layers without BN, at chance (11.35%)
+// from the start — gets no speed-up mark, and the caption says there is nothing to measure
+// rather than a factor over a chance-level target.
+TEST(Figure, PaperFig1SaysWhenTheBaselineNeverLearned) {
+  const FigureRun run = short_run("lesson-13-deeper-networks", 300);
+  EXPECT_TRUE(speedup(test_accuracy_curve(run.snapshots, 0), test_accuracy_curve(run.snapshots, 1), run.chance).at_chance);
+  const Figure f = build_figure("paper-fig1", run, {});
+  ASSERT_EQ(f.panels[0].series.size(), 2u);  // the two accuracy lines, no mark
+  EXPECT_TRUE(Contains(f.caption, "none never beat chance (")) << f.caption;
+  EXPECT_TRUE(Contains(f.caption, "answering the most frequent class: 11.35%): no speed-up to measure.")) << f.caption;
+  EXPECT_FALSE(Contains(f.caption, "fewer steps")) << f.caption;
+}
+
 TEST(Figure, CsvListsEveryPlottedValueOnce) {
   const Figure f = build_figure("overview", spiral_run(), {});
   const std::string csv = figure_csv(f);
