@@ -161,6 +161,7 @@ int figure_command(const FigureArgs& args) {
       const DataSplit data = load_data(run.cfg.data, run.cfg.seed);
       run.data = short_data(data.description);
       run.chance = chance_of(data.test.y);
+      run.train_examples = data.train.size();
       std::string why;
       std::unique_ptr<Trainer> trainer = make_trainer(run.cfg, data, &why);
       std::fprintf(stderr, "bnlab figure %s → %s\n  preset %s: %zu network(s), %lld steps on %s%s%s\n", kind.c_str(), png.string().c_str(),

@@ -59,6 +59,7 @@ FigureRun short_run(const std::string& preset, int64_t steps) {
   run.landscape = std::move(s.landscape);
   run.data = "test data";
   run.chance = chance_of(data.test.y);
+  run.train_examples = data.train.size();
   return run;
 }
 
@@ -174,6 +175,28 @@ TEST(Figure, PaperFig1SaysWhenTheBaselineNeverLearned) {
   EXPECT_TRUE(Contains(f.caption, "none never beat chance (")) << f.caption;
   EXPECT_TRUE(Contains(f.caption, "answering the most frequent class: 11.35%): no speed-up to measure.")) << f.caption;
   EXPECT_FALSE(Contains(f.caption, "fewer steps")) << f.caption;
+}
+
+// Lesson 14's figure: test and train accuracy on one scale, and the gap as their difference at
+// every evaluation; the caption names the training examples and each network's dropout.
+TEST(Figure, GeneralizationGapIsTrainMinusTestAccuracy) {
+  const FigureRun run = short_run("lesson-14-bn-as-a-regularizer", 200);
+  EXPECT_EQ(default_figure_kind("lesson-14-bn-as-a-regularizer"), "generalization");
+  const Figure f = build_figure("generalization", run, {});
+  ASSERT_EQ(f.panels.size(), 3u);
+  EXPECT_EQ(f.panels[0].y_min, f.panels[1].y_min);
+  EXPECT_EQ(f.panels[0].y_max, 1.0);
+  EXPECT_EQ(f.panels[1].y_max, 1.0);
+  for (size_t n = 0; n < 4; ++n) {
+    const FigureSeries& test = f.panels[0].series.at(n), &train = f.panels[1].series.at(n), &gap = f.panels[2].series.at(n);
+    EXPECT_EQ(train.name, "train_acc");
+    EXPECT_EQ(gap.network, run.cfg.networks[n].name);
+    EXPECT_EQ(gap.x, (std::vector<double>{0, 100, 200}));
+    ASSERT_EQ(test.x, gap.x);
+    for (size_t i = 0; i < gap.x.size(); ++i) EXPECT_FLOAT_EQ(gap.y[i], train.y[i] - test.y[i]);
+  }
+  EXPECT_TRUE(Contains(f.caption, "the first 1000 training examples")) << f.caption;
+  EXPECT_TRUE(Contains(f.caption, "bn-dropout: norm batch, dropout 0.5, lr 0.5")) << f.caption;
 }
 
 TEST(Figure, CsvListsEveryPlottedValueOnce) {

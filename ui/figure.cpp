@@ -26,6 +26,7 @@ const std::vector<FigureKindInfo>& figure_kinds() {
                      "saturating regions shaded"},
       {"saturation", "the share of saturated units per layer over training, one panel per network"},
       {"lr-sweep", "test accuracy and train loss over training for every network, divergence marked"},
+      {"generalization", "test and train accuracy of every network and the gap between them (lesson 14)"},
       {"ics", "internal covariate shift per layer, Santurkar et al.'s Definition 2.1: ‖G − G′‖ and cos(G, G′)"},
       {"landscape", "loss variation, gradient predictiveness and β-smoothness along the gradient (Santurkar et al.)"},
       {"overview", "any preset: test accuracy, train loss, and each network's typical last-layer unit (15/50/85th)"},

@@ -89,6 +89,7 @@ struct FigureRun {
   std::vector<LandscapeStats> landscape;  // the meters' measurements (core/landscape.h), in order
   std::string data;                  // the data in a few words, for captions ("MNIST, 8000 train / …")
   Chance chance;                     // of the test set, for the speed-up (core/speedup.h)
+  int train_examples = 0;            // the training set's size (train accuracy's subset is at most this); 0: unknown
 };
 
 struct FigureOptions {

@@ -3,6 +3,7 @@
 // [SECTION] Series from snapshots
 // [SECTION] paper-fig1
 // [SECTION] overview and lr-sweep
+// [SECTION] generalization (lesson 14)
 // [SECTION] saturation
 // [SECTION] histograms
 // [SECTION] ics and landscape (Santurkar et al. 2018)
@@ -87,6 +88,11 @@ FigureSeries over_steps(const FigureRun& r, int net, const std::string& name, co
 FigureSeries test_accuracy(const FigureRun& r, int net) {
   return over_steps(r, net, "test_acc", r.cfg.networks[net].name, color_of(net),
                     [](const NetworkStats& n) { return n.test_acc; }, [](const NetworkStats& n) { return n.has_eval; });
+}
+
+FigureSeries train_accuracy(const FigureRun& r, int net) {
+  return over_steps(r, net, "train_acc", r.cfg.networks[net].name, color_of(net),
+                    [](const NetworkStats& n) { return n.train_acc; }, [](const NetworkStats& n) { return n.has_eval; });
 }
 
 // The mean mini-batch loss over each interval between snapshots (metrics.csv's train_loss_mean):
@@ -174,6 +180,20 @@ FigurePanel unit_panel(const FigureRun& r, int net) {
   return p;
 }
 
+// As in the paper's Figure 1a, an accuracy axis starts near the lowest value after step 0 (a
+// multiple of 0.05 below it), shared by `panels`: the chance level at initialization would
+// squeeze the differences between networks into a sliver.
+void accuracy_axis_from_training(std::vector<FigurePanel*> panels) {
+  float low = INFINITY;
+  for (const FigurePanel* p : panels)
+    for (const FigureSeries& s : p->series)
+      if (s.kind == FigureSeries::Line)
+        for (size_t i = 0; i < s.x.size(); ++i)
+          if (s.x[i] > 0 && std::isfinite(s.y[i])) low = std::min(low, s.y[i]);
+  if (!std::isfinite(low)) return;
+  for (FigurePanel* p : panels) p->y_min = std::floor(low * 20 - 0.5) / 20;
+}
+
 // One y range for several unit panels, so their drift compares by eye (the paper's b and c).
 void share_y(std::vector<FigurePanel*> panels) {
   double lo = INFINITY, hi = -INFINITY;
@@ -246,13 +266,7 @@ Figure paper_fig1(const FigureRun& r, const std::string& data) {
     speedup_sentence = std::string(" ") + text + " (the dashed line; accuracy as the mean of the last " +
                        std::to_string(kSpeedupWindow) + " evaluations).";
   }
-  // As in the paper, the axis starts near the first evaluation after initialization: the chance
-  // level at step 0 would squeeze the difference between the networks into a sliver.
-  float low = INFINITY;
-  for (const FigureSeries& s : f.panels[0].series)
-    for (size_t i = 0; i < s.x.size(); ++i)
-      if (s.x[i] > 0 && std::isfinite(s.y[i])) low = std::min(low, s.y[i]);
-  if (std::isfinite(low)) f.panels[0].y_min = std::floor(low * 20 - 0.5) / 20;  // a multiple of 0.05 below it
+  accuracy_axis_from_training({&f.panels[0]});
   f.panels.push_back(unit_panel(r, base));
   f.panels.back().title = "Without BN";
   f.panels.push_back(unit_panel(r, bn));
@@ -310,6 +324,50 @@ Figure lr_sweep(const FigureRun& r, const std::string& data) {
   for (const auto& n : r.cfg.networks) list += (list.empty() ? "" : "; ") + net_text(n);
   f.caption = "Learning rates: " + list + ". A network whose loss becomes NaN or infinite is stopped and marked. " +
               run_text(r, data) + ".";
+  return f;
+}
+
+// [SECTION] generalization (lesson 14)
+
+// Test and train accuracy of every network, and the gap between them: what a regularizer
+// (dropout, BN's batch noise) should narrow.
+Figure generalization(const FigureRun& r, const std::string& data) {
+  const int nets = static_cast<int>(r.cfg.networks.size());
+  Figure f;
+  f.kind = "generalization";
+  f.columns = 3;
+  std::vector<int> all(nets);
+  for (int n = 0; n < nets; ++n) all[n] = n;
+  f.panels.push_back(accuracy_panel(r, all));
+  add_divergence(r, &f.panels.back());
+  FigurePanel train;
+  train.title = "Train accuracy";
+  train.x_label = "training step";
+  train.y_label = "train accuracy";
+  train.legend = plot::Legend::BottomRight;
+  for (int n = 0; n < nets; ++n) train.series.push_back(train_accuracy(r, n));
+  f.panels.push_back(std::move(train));
+  accuracy_axis_from_training({&f.panels[0], &f.panels[1]});  // one scale: test beside train
+  f.panels[0].y_max = f.panels[1].y_max = 1;
+  FigurePanel gap;
+  gap.title = "Generalization gap";
+  gap.x_label = "training step";
+  gap.y_label = "train − test accuracy";
+  gap.legend = plot::Legend::BottomRight;  // the gaps open upwards, away from it
+  for (int n = 0; n < nets; ++n)
+    gap.series.push_back(over_steps(r, n, "gap", r.cfg.networks[n].name, color_of(n),
+                                    [](const NetworkStats& s) { return s.train_acc - s.test_acc; },
+                                    [](const NetworkStats& s) { return s.has_eval; }));
+  f.panels.push_back(std::move(gap));
+  letter(&f);
+  std::string nets_text;
+  for (const auto& n : r.cfg.networks) nets_text += (nets_text.empty() ? "" : "; ") + describe_network(n);
+  char train_text[128];
+  std::snprintf(train_text, sizeof train_text, "the first %d training examples",
+                r.train_examples > 0 ? std::min(r.cfg.eval_train_size, r.train_examples) : r.cfg.eval_train_size);
+  f.caption = "(a) Test accuracy and (b) train accuracy — on " + std::string(train_text) +
+              ", in eval mode, at the same steps — and (c) the gap between them: " + nets_text + ". " + run_text(r, data) +
+              ".";
   return f;
 }
 
@@ -576,6 +634,7 @@ Figure build_figure(const std::string& kind, const FigureRun& run, const FigureO
   if (kind == "histograms") return histograms(run, opt, data);
   if (kind == "saturation") return saturation(run, data);
   if (kind == "lr-sweep") return lr_sweep(run, data);
+  if (kind == "generalization") return generalization(run, data);
   if (kind == "ics") return ics(run, data);
   if (kind == "landscape") return landscape(run, data);
   return overview(run, data);
