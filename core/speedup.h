@@ -12,8 +12,9 @@
 // accuracy is NaN (diverged) reaches nothing; a reference with no finite last value gives no target.
 //
 // A reference that never beat chance gives no target either: "reaching" the accuracy of a network
-// that learned nothing measures no speed (lesson 13's ten sigmoid layers without BN answer 1 for
-// every digit, 11.35%; any network that learns anything gets there at its first evaluation).
+// that learned nothing measures no speed (lesson 13's ten sigmoid layers without BN answer one
+// class for every digit — the 1s, 11.35%, or another, 9.8–10.3%; any network that learns
+// anything gets there at its first evaluation).
 // Chance is the most a network that ignores its input can expect on the test set: answering its
 // most frequent class every time (the share p of that class). Such a guesser's hits over n test
 // examples have a variance of at most its mean, ≤ p·n, so it scores above

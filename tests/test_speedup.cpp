@@ -82,7 +82,7 @@ TEST(Speedup, ChanceIsTheMostFrequentClassesShareAndThreeStandardErrorsAboveIt) 
   EXPECT_EQ(chance_of({}).threshold(), 0.0);
 }
 
-// Lesson 13's no-BN network answers 1 for every digit: 11.35% at every evaluation. Every other
+// Lesson 13's no-BN network answers one class for every digit, mostly the 1s: 11.35%. Every other
 // network "reaches" that at its first evaluation, which would print a meaningless factor (it
 // printed 6.0×); instead the reference is marked at chance and nothing is reached.
 TEST(Speedup, AReferenceThatNeverBeatChanceGivesNoFactor) {

@@ -164,8 +164,8 @@ TEST(Figure, PaperFig1PanelsShareTheirYRange) {
   EXPECT_TRUE(Contains(f.caption, "bn reached baseline's final test accuracy")) << f.caption;
 }
 
-// A baseline that never learned — lesson 13's ten sigmoid layers without BN, at chance (11.35%)
-// from the start — gets no speed-up mark, and the caption says there is nothing to measure
+// A baseline that never learned — lesson 13's ten sigmoid layers without BN, at chance (one
+// class for every digit) from the start — gets no speed-up mark, and the caption says there is nothing to measure
 // rather than a factor over a chance-level target.
 TEST(Figure, PaperFig1SaysWhenTheBaselineNeverLearned) {
   const FigureRun run = short_run("lesson-13-deeper-networks", 300);
