@@ -145,11 +145,13 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);  // the app clears to WindowBg
   if (v.show_controls) {
+    ImGui::PushFont(controls_font(v));
     ImGui::BeginChild("controls", ImVec2(ImGui::GetFontSize() * 21, 0), true);
     ImGui::PushItemWidth(-ImGui::GetFontSize() * 7.5f);  // room for labels such as "learning rate" at any text size
     panel_controls(lab, s, v);
     ImGui::PopItemWidth();
     ImGui::EndChild();
+    ImGui::PopFont();
     ImGui::SameLine();
   }
   ImGui::BeginChild("views", ImVec2(0, 0), false);
@@ -161,7 +163,9 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
   panel_lesson(lab, v);
   if (!s.ready) {
     ImGui::TextWrapped("%s", s.error.empty() ? "Loading data and building the networks…" : s.error.c_str());
-  } else if (ImGui::BeginTabBar("tabs")) {
+  } else if (ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
+    // Tabs that do not fit keep their whole names and the bar scrolls (arrows at its end): shrunk
+    // to fit, they read "F P H O" at 1280 pixels in presentation mode.
     const int requested = v.select_tab ? static_cast<int>(v.tab) : -1;  // read before the loop changes v.tab
     for (int t = 0; t < static_cast<int>(LabTab::Count); ++t) {
       // Selecting the persisted (or requested) tab once, on the first frame the tab bar is drawn.

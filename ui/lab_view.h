@@ -96,6 +96,9 @@ void apply_view(const ViewOptions& v, float dpi_scale);
 ImU32 network_color(int net, const ViewOptions& v, float alpha = 1.f);
 // Lines are thicker in presentation mode.
 float line_width(const ViewOptions& v);
+// The side panel's font: the chosen text size without presentation mode's step up — the presenter
+// reads the controls from close by, and at presentation size they took half a 1280-pixel screen.
+ImFont* controls_font(const ViewOptions& v);
 
 // [SECTION] Drawing a frame
 

@@ -284,7 +284,7 @@ void panel_figure1(const LabState& s, const ViewOptions& v) {
   const float caption_h = ImGui::CalcTextSize(caption.c_str(), nullptr, false, avail.x).y;
   // Three rows of plots share the height; below a readable minimum (large text beside the
   // lesson's text) they keep it and the tab scrolls.
-  const float row = std::max(std::floor((avail.y - 3 * sp - caption_h) / 3), ImGui::GetFontSize() * 7);
+  const float row = std::max(std::floor((avail.y - 3 * sp - caption_h) / 3), ImGui::GetFontSize() * 5.5f);
 
   ImVec2 cell = grid_cell(2, 1, 100);
   cell.y = row;

@@ -169,17 +169,23 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   // The bar: ◀ previous, the picker (showing the title), next ▶, restore (once the settings left
   // the lesson's), hide/show.
   const bool changed = to_json(lesson_config(lab, l)) != to_json(lab.desired());
-  lesson_button(lab, v, "◀ previous lesson", "Page Up", prev);
-  ImGui::SameLine();
   const ImGuiStyle& bar = ImGui::GetStyle();
-  float right = ImGui::CalcTextSize("next lesson ▶").x + ImGui::CalcTextSize("hide text").x + bar.FramePadding.x * 4 +
-                bar.ItemSpacing.x * 2;
-  if (changed) right += ImGui::CalcTextSize("restore").x + bar.FramePadding.x * 2 + bar.ItemSpacing.x;
+  const auto button_w = [&](const char* label) { return ImGui::CalcTextSize(label).x + bar.FramePadding.x * 2 + bar.ItemSpacing.x; };
+  // Where the bar is narrow (1280 pixels in presentation mode) the arrows go without their words
+  // (their tooltips name the lesson) and the picker keeps at least 12 text heights.
+  const bool narrow = button_w("◀ previous lesson") + button_w("next lesson ▶") + button_w("restore") + button_w("hide text") +
+                          ImGui::GetFontSize() * 12 > ImGui::GetContentRegionAvail().x;
+  const char* prev_label = narrow ? "◀" : "◀ previous lesson";
+  const char* next_label = narrow ? "▶" : "next lesson ▶";
+  lesson_button(lab, v, prev_label, "Page Up", prev);
+  ImGui::SameLine();
+  float right = button_w(next_label) + button_w(v.show_lesson ? "hide text" : "show text");
+  if (changed) right += button_w("restore");
   ImGui::SetNextItemWidth(std::max(ImGui::GetFontSize() * 8, ImGui::GetContentRegionAvail().x - right));
   const std::string title = "Lesson " + std::to_string(l.number) + " of " + std::to_string(all.size()) + " · " + l.title;
   picker(lab, v, "##picker", l.preset, title.c_str());
   ImGui::SameLine();
-  lesson_button(lab, v, "next lesson ▶", "Page Down", next);
+  lesson_button(lab, v, next_label, "Page Down", next);
   ImGui::SameLine();
   if (changed) {
     if (ImGui::Button("restore")) open_lesson(lab, v, l);
@@ -195,11 +201,17 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   // The text: what to look at and what to try on the left, what was found and where on the
   // right; the box is as tall as its text, up to 40% of the space left for the views.
   const ImGuiStyle& st = ImGui::GetStyle();
-  const float col_w = (ImGui::GetContentRegionAvail().x - st.WindowPadding.x * 2 - st.CellPadding.x * 4 -
-                       st.ScrollbarSize) / 2;
-  const std::vector<Paragraph> left = {{"Look at", wrap_lines(l.look, col_w)}, {"Try", wrap_lines(l.try_this, col_w)}};
-  const std::vector<Paragraph> right_col = {{"What the literature found", wrap_lines(l.found, col_w)},
-                                            {"Reference", wrap_lines(l.reference, col_w)}};
+  const float inner = ImGui::GetContentRegionAvail().x - st.WindowPadding.x * 2 - st.ScrollbarSize;
+  // Two columns where each holds a readable line (18 text heights), else one column.
+  const int columns = (inner - st.CellPadding.x * 4) / 2 >= ImGui::GetFontSize() * 18 ? 2 : 1;
+  const float col_w = columns == 2 ? (inner - st.CellPadding.x * 4) / 2 : inner - st.CellPadding.x * 2;
+  std::vector<Paragraph> left = {{"Look at", wrap_lines(l.look, col_w)}, {"Try", wrap_lines(l.try_this, col_w)}};
+  std::vector<Paragraph> right_col = {{"What the literature found", wrap_lines(l.found, col_w)},
+                                      {"Reference", wrap_lines(l.reference, col_w)}};
+  if (columns == 1) {
+    left.insert(left.end(), right_col.begin(), right_col.end());
+    right_col.clear();
+  }
   ImFont* big = larger_font();
   const float title_h = big->FontSize + st.ItemSpacing.y * 2;
   const float text_h = std::max(column_height(left), column_height(right_col));
@@ -213,11 +225,13 @@ void panel_lesson(LabSession& lab, ViewOptions& v) {
   ImGui::PushFont(big);
   ImGui::TextWrapped("%s", l.title.c_str());
   ImGui::PopFont();
-  if (ImGui::BeginTable("columns", 2, ImGuiTableFlags_BordersInnerV)) {
+  if (ImGui::BeginTable("columns", columns, ImGuiTableFlags_BordersInnerV)) {
     ImGui::TableNextColumn();
     draw_column(left, v);
-    ImGui::TableNextColumn();
-    draw_column(right_col, v);
+    if (columns == 2) {
+      ImGui::TableNextColumn();
+      draw_column(right_col, v);
+    }
     ImGui::EndTable();
   }
   ImGui::EndChild();

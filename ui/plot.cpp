@@ -554,7 +554,9 @@ void EndPlot() {
 
   // Layout: title on top, x tick labels and x label below, y label and y tick labels on the left.
   // The y tick labels' width depends on the axis, so fit once with a guess, then measure.
-  const bool has_x_label = c.spec.x_label && *c.spec.x_label;
+  // A plot shorter than 7 text lines (a projector's large text in a small window) gives the
+  // x label's line to its data: the ticks and the hover readout still say what x is.
+  const bool has_x_label = c.spec.x_label && *c.spec.x_label && c.frame_max.y - c.frame_min.y >= fs * 7;
   const bool has_y_label = c.spec.y_label && *c.spec.y_label;
   const float top = c.frame_min.y + fs * 1.5f;
   const float bottom = c.frame_max.y - fs * (has_x_label ? 2.5f : 1.4f);

@@ -104,6 +104,12 @@ void apply_view(const ViewOptions& v, float dpi_scale) {
   ImGui::GetStyle() = style;
 }
 
+ImFont* controls_font(const ViewOptions& v) {
+  const ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  const int index = std::clamp(v.font_size, 0, kFontSizeCount - 1);
+  return index < atlas->Fonts.Size ? atlas->Fonts[index] : ImGui::GetFont();
+}
+
 float line_width(const ViewOptions& v) { return std::max(1.5f, kFontSizes[font_index(v)] / 9.f); }
 
 // [SECTION] Network colours
