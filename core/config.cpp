@@ -136,6 +136,10 @@ json parse_config_text(const std::string& text, const std::string& source) {
 
 namespace {
 
+// A value as written, for a message. A `--set` value is raw bytes, not checked UTF-8 like a parsed
+// file's strings: invalid bytes show as U+FFFD instead of throwing from inside the message (fuzzer).
+std::string shown(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> parts;
   std::stringstream ss(s);
@@ -239,18 +243,18 @@ void check_against(const json& v, const json& d, const std::string& key) {
   if (key == "model.norm" || (key.size() > 11 && key.compare(key.size() - 11, 11, ".model.norm") == 0)) {
     // One spelling for every layer, or a list with one per layer.
     const bool ok = v.is_string() || (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_string(); }));
-    if (!ok) throw ConfigError(key + "=" + v.dump() + ": expected a string or a list of strings (none | batch | layer)");
+    if (!ok) throw ConfigError(key + "=" + shown(v) + ": expected a string or a list of strings (none | batch | layer)");
     return;
   }
   if (key == "model.dropout" || (key.size() > 14 && key.compare(key.size() - 14, 14, ".model.dropout") == 0)) {
     // One p for every layer, or a list with one per layer.
     const bool ok = v.is_number() || (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_number(); }));
-    if (!ok) throw ConfigError(key + "=" + v.dump() + ": expected a number or a list of numbers (p in [0, 1) per hidden layer)");
+    if (!ok) throw ConfigError(key + "=" + shown(v) + ": expected a number or a list of numbers (p in [0, 1) per hidden layer)");
     return;
   }
   if (key == "networks") {
     if (!v.is_array() || v.empty())
-      throw ConfigError("networks=" + v.dump() + ": expected a non-empty list of {\"name\": ...} objects");
+      throw ConfigError("networks=" + shown(v) + ": expected a non-empty list of {\"name\": ...} objects");
     const json allowed = {{"name", ""},
                           {"model", default_config_json()["model"]},
                           {"bn", default_config_json()["bn"]},
@@ -265,14 +269,14 @@ void check_against(const json& v, const json& d, const std::string& key) {
   }
   if (d.is_object()) return check_object(v, d, key);
   if (d.is_array()) {
-    if (!v.is_array()) throw ConfigError(key + "=" + v.dump() + ": expected a list, got " + type_name(v));
+    if (!v.is_array()) throw ConfigError(key + "=" + shown(v) + ": expected a list, got " + type_name(v));
     for (const auto& e : v)
       if (!same_type(e, d[0]))
-        throw ConfigError(key + "=" + v.dump() + ": every entry must be " + type_name(d[0]));
+        throw ConfigError(key + "=" + shown(v) + ": every entry must be " + type_name(d[0]));
     return;
   }
   if (!same_type(v, d))
-    throw ConfigError(key + "=" + v.dump() + ": expected " + type_name(d) + ", got " + type_name(v));
+    throw ConfigError(key + "=" + shown(v) + ": expected " + type_name(d) + ", got " + type_name(v));
 }
 
 // A scalar given where a list is expected (--set model.hidden=100) means a one-entry list; the
@@ -312,7 +316,7 @@ struct KeyNamer {
 
 // Messages quote the value as written (`written`), not as converted.
 void require(bool ok, const std::string& key, const json& written, const std::string& allowed) {
-  if (!ok) throw ConfigError(key + "=" + written.dump() + ": " + allowed);
+  if (!ok) throw ConfigError(key + "=" + shown(written) + ": " + allowed);
 }
 
 // An integer key, checked against lo … hi on the value as written before it is converted to T,
@@ -341,13 +345,13 @@ NetworkConfig resolve_network(const json& base, const json& entry, size_t index)
     n.model.norm.assign(n.model.hidden.size(), parse_enum(kNorms, key("model", "norm"), m["norm"].get<std::string>()));
   } else {
     if (m["norm"].size() != n.model.hidden.size())
-      throw ConfigError(key("model", "norm") + "=" + m["norm"].dump() + ": give one entry per hidden layer (" +
+      throw ConfigError(key("model", "norm") + "=" + shown(m["norm"]) + ": give one entry per hidden layer (" +
                         std::to_string(n.model.hidden.size()) + ") or a single string");
     for (const auto& e : m["norm"]) n.model.norm.push_back(parse_enum(kNorms, key("model", "norm"), e.get<std::string>()));
   }
   const json& drop = m["dropout"];
   if (drop.is_array() && drop.size() != n.model.hidden.size())
-    throw ConfigError(key("model", "dropout") + "=" + drop.dump() + ": give one entry per hidden layer (" +
+    throw ConfigError(key("model", "dropout") + "=" + shown(drop) + ": give one entry per hidden layer (" +
                       std::to_string(n.model.hidden.size()) + ") or a single number");
   for (size_t l = 0; l < n.model.hidden.size(); ++l) {
     const json& p = drop.is_array() ? drop[l] : drop;
@@ -445,7 +449,7 @@ RunConfig resolve_config(const json& user) {
           static_cast<double>(c.landscape.every), "must be in 0 … 1e9 (0 = off)");
   c.landscape.multipliers = full["landscape"]["multipliers"].get<std::vector<double>>();
   if (c.landscape.multipliers.empty() || c.landscape.multipliers.size() > kMaxMultipliers)
-    throw ConfigError("landscape.multipliers=" + full["landscape"]["multipliers"].dump() + ": give 1 … " +
+    throw ConfigError("landscape.multipliers=" + shown(full["landscape"]["multipliers"]) + ": give 1 … " +
                       std::to_string(kMaxMultipliers) + " step sizes (multiples of the learning rate)");
   for (size_t i = 0; i < c.landscape.multipliers.size(); ++i) {
     const double m = c.landscape.multipliers[i];

@@ -119,6 +119,19 @@ TEST(ConfigOverride, DottedKeysReachNestedValues) {
   EXPECT_EQ(c.eval_stats, EvalStats::Batch);
 }
 
+// A --set value is raw bytes: one that is not UTF-8 is refused with a message that shows it, not
+// with an exception thrown while writing the message (found by fuzz_config).
+TEST(ConfigOverride, ValueThatIsNotUtf8IsRefusedWithAMessage) {
+  nlohmann::json doc = nlohmann::json::object();
+  apply_override(doc, "networks=\xff\xfe");
+  try {
+    resolve_config(doc);
+    FAIL() << "accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("networks="), std::string::npos) << e.what();
+  }
+}
+
 TEST(ConfigOverride, CommaSeparatedValuesAreLists) {
   const RunConfig c = resolve_with(twins(), {"model.hidden=50,40,30", "networks.0.model.norm=none,batch,layer"});
   EXPECT_EQ(c.networks[0].model.hidden, (std::vector<int>{50, 40, 30}));
