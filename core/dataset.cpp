@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "core/embedded.h"
+#include "core/format.h"
 #include "core/idx.h"
 #include "core/mnist_install.h"
 #include "core/rng.h"
@@ -239,9 +240,7 @@ DataSplit load_data(const DataConfig& cfg, uint64_t seed) {
     Rng rng(seed, kStreamSynthetic);
     const bool spiral = cfg.kind == DataKind::Spiral;
     s = spiral ? make_spiral(cfg, n_train, n_test, rng) : make_blobs(cfg, n_train, n_test, rng);
-    char noise[32];
-    std::snprintf(noise, sizeof noise, "%g", cfg.noise);
-    label = std::string(spiral ? "spiral" : "blobs") + " (synthetic, noise " + noise + ")";
+    label = std::string(spiral ? "spiral" : "blobs") + " (synthetic, noise " + short_number(cfg.noise) + ")";
   } else {
     std::string train_source, test_source;
     if (cfg.kind == DataKind::Mnist) {

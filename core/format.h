@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
+
+#include "core/config.h"
 
 namespace bnlab {
 
@@ -13,5 +16,15 @@ inline std::string with_thousands(int64_t n) {
   for (int i = static_cast<int>(s.size()) - 3; i > first; i -= 3) s.insert(static_cast<size_t>(i), ",");
   return s;
 }
+
+// 0.0265100 → "0.02651": a setting as a person would write it (printf's %g).
+inline std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// A layer's normalization in a word, for buttons, titles and event labels: "BN", "LN", "none".
+inline const char* norm_short(Norm n) { return n == Norm::Batch ? "BN" : n == Norm::Layer ? "LN" : "none"; }
 
 }  // namespace bnlab

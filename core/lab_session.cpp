@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <future>
 #include <limits>
 #include <numeric>
@@ -109,13 +108,7 @@ struct Change {
   std::string key, text;
 };
 
-std::string norm_label(Norm n) { return n == Norm::Batch ? "BN" : n == Norm::Layer ? "LN" : "no norm"; }
-
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+std::string norm_label(Norm n) { return n == Norm::None ? "no norm" : norm_short(n); }
 
 Change describe_change(const NetworkConfig& a, const NetworkConfig& b) {
   Change c;
@@ -135,14 +128,14 @@ Change describe_change(const NetworkConfig& a, const NetworkConfig& b) {
   }
   if (a.model.dropout != b.model.dropout) {
     const double p = b.model.dropout.empty() ? 0 : *std::max_element(b.model.dropout.begin(), b.model.dropout.end());
-    add("dropout", p > 0 ? "dropout " + number(p) : "no dropout");
+    add("dropout", p > 0 ? "dropout " + short_number(p) : "no dropout");
   }
-  if (a.optim.lr != b.optim.lr) add("lr", "lr " + number(b.optim.lr));
-  if (a.optim.momentum != b.optim.momentum) add("momentum", "momentum " + number(b.optim.momentum));
+  if (a.optim.lr != b.optim.lr) add("lr", "lr " + short_number(b.optim.lr));
+  if (a.optim.momentum != b.optim.momentum) add("momentum", "momentum " + short_number(b.optim.momentum));
   if (a.bn.learn_affine != b.bn.learn_affine) add("affine", b.bn.learn_affine ? "γ, β free" : "γ, β pinned");
-  if (a.bn.gamma != b.bn.gamma || a.bn.beta != b.bn.beta) add("pin", "γ " + number(b.bn.gamma) + ", β " + number(b.bn.beta));
-  if (a.bn.momentum != b.bn.momentum) add("bn.momentum", "BN momentum " + number(b.bn.momentum));
-  if (a.bn.eps != b.bn.eps) add("bn.eps", "BN ε " + number(b.bn.eps));
+  if (a.bn.gamma != b.bn.gamma || a.bn.beta != b.bn.beta) add("pin", "γ " + short_number(b.bn.gamma) + ", β " + short_number(b.bn.beta));
+  if (a.bn.momentum != b.bn.momentum) add("bn.momentum", "BN momentum " + short_number(b.bn.momentum));
+  if (a.bn.eps != b.bn.eps) add("bn.eps", "BN ε " + short_number(b.bn.eps));
   if (a.bn.noise_mean != b.bn.noise_mean || a.bn.noise_std != b.bn.noise_std)
     add("bn.noise", b.bn.noise_mean > 0 || b.bn.noise_std > 0 ? "BN noise" : "no BN noise");
   return c;
@@ -850,7 +843,7 @@ void LabSession::set_affine(int net, int layer, bool beta, float value) {
       std::fill(v.begin(), v.end(), value);
       w.trainer->set_params(net, p);
       w.note(net, {std::string(beta ? "β" : "γ") + std::to_string(layer),
-                   "L" + std::to_string(layer + 1) + (beta ? " β " : " γ ") + number(value)});
+                   "L" + std::to_string(layer + 1) + (beta ? " β " : " γ ") + short_number(value)});
       w.read_units();
     }
     w.dirty = true;

@@ -198,7 +198,6 @@ bool run_settings(RunConfig& d) {
 
 // [SECTION] Networks
 
-const char* norm_short(Norm n) { return n == Norm::Batch ? "BN" : n == Norm::Layer ? "LN" : "none"; }
 
 // Dropout p per hidden layer (core/dropout.h), summarized in the header so that a deep network's
 // settings stay one line until opened: "dropout: none", "dropout: p 0.5 every layer",

@@ -152,7 +152,7 @@ void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, do
   const int last = static_cast<int>(cfg.model.hidden.size()) - 1;
   // A normalization switched on (or off) mid-run is not claimed for the whole run.
   const int64_t since = s.history.networks()[net].norm_since;
-  const char* norm = cfg.model.norm[last] == Norm::Batch ? "BN" : cfg.model.norm[last] == Norm::Layer ? "LN" : nullptr;
+  const char* norm = cfg.model.norm[last] == Norm::None ? nullptr : norm_short(cfg.model.norm[last]);
   const std::string title = cfg.name + (since > 0 ? std::string(" (") + (norm ? norm : "no norm") + " from step " + with_thousands(since) + ")"
                                         : norm ? std::string(" (after ") + norm + ")" : std::string(" (no norm)"));
   plot::Spec spec;
