@@ -1,11 +1,11 @@
 // test_lessons.cpp — the guided lessons and the features they need: the lesson blocks, every
-// lesson training on both backends, the numbers lesson 14 quotes, noisy BN's draws, zero
+// lesson training on both backends, the numbers lessons 10, 13 and 14 quote, noisy BN's draws, zero
 // initialization's symmetry, and the lab's "undo normalization" and "open" commands.
 //
 // [SECTION] Helpers
 // [SECTION] Lesson blocks
 // [SECTION] Every lesson trains on both backends
-// [SECTION] Lesson 14's numbers
+// [SECTION] The numbers lessons 10, 13 and 14 quote
 // [SECTION] Noisy BN draws
 // [SECTION] Zero initialization
 // [SECTION] The lab's lesson commands
@@ -28,6 +28,7 @@
 #include "core/lessons.h"
 #include "core/mnist_install.h"
 #include "core/run.h"
+#include "core/speedup.h"
 #include "core/trainer.h"
 #include "tests/test_util.h"
 
@@ -140,36 +141,146 @@ TEST(Lessons, EveryLessonTrainsOnBothBackends) {
   if (!gpu) GTEST_SKIP() << "CPU part passed; no OpenGL 4.3 compute context for the GPU part: " << why;
 }
 
-// [SECTION] Lesson 14's numbers
+// [SECTION] The numbers lessons 10, 13 and 14 quote
 
-// Lesson 14 quotes its own run — `bnlab run --preset lesson-14-bn-as-a-regularizer --backend cpu`:
-// seed 1, 3,000 steps on the first 1,000 training digits of the full MNIST, tested on all 10,000.
-// The test trains it (meters off: they never change a run, and cost a fifth of its time), checks
-// that the text quotes each value below and that the run gives it within 0.3 points (30 test or
-// 3 training digits: room for another CPU's float rounding), and holds the claims the text makes
-// exactly: the order of the four on the test set, BN first to fit the training set.
-TEST(Lessons, FourteenQuotesWhatItsRunGives) {
-  if (!std::filesystem::exists(mnist_dir() + "/" + kMnistFiles[0] + ".gz"))
-    GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
-  const std::optional<Lesson> lesson = lesson_of("lesson-14-bn-as-a-regularizer");
-  ASSERT_TRUE(lesson);
-  const RunConfig cfg = build_config(lesson->preset, "", {"backend=cpu", "landscape.every=0"});
-  ASSERT_EQ(cfg.steps, 3000);
-  const DataSplit data = load_data(cfg.data, cfg.seed);
-  ASSERT_EQ(data.train.size(), 1000);
-  ASSERT_EQ(data.test.size(), 10000);
-  auto trainer = make_cpu_trainer(cfg, data);
-  const RunSummary run = run_training(*trainer, cfg, {});
-  const auto at = [&](int64_t step) -> const StepStats& {
+// A lesson that quotes numbers quotes its own run — `bnlab run --preset <lesson> --backend cpu` on
+// the full MNIST. The tests train it (meters off: they never change a run, and cost a fifth of its
+// time) and check that the text quotes each value and that the run gives it: accuracies within 0.3
+// points (30 test or 3 training digits: room for another CPU's float rounding), other values within
+// a few percent of themselves.
+struct QuotedRun {
+  Lesson lesson;
+  RunConfig cfg;
+  int64_t train_size, test_size;  // of the data it trained on
+  Chance chance;                  // of its test set
+  RunSummary run;
+  // The snapshot at `step` that holds an evaluation.
+  const StepStats& at(int64_t step) const {
     for (const StepStats& s : run.snapshots)
       if (s.step == step && s.networks.at(0).has_eval) return s;
     ADD_FAILURE() << "no evaluation at step " << step;
     return run.snapshots.back();
-  };
+  }
+};
+
+std::optional<QuotedRun> train_quoted_lesson(const std::string& preset) {
+  const std::optional<Lesson> lesson = lesson_of(preset);
+  EXPECT_TRUE(lesson) << preset;
+  if (!lesson) return std::nullopt;
+  const RunConfig cfg = build_config(lesson->preset, "", {"backend=cpu", "landscape.every=0"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto trainer = make_cpu_trainer(cfg, data);
+  return QuotedRun{*lesson, cfg, data.train.size(), data.test.size(), chance_of(data.test.y), run_training(*trainer, cfg, {})};
+}
+
+bool full_mnist_installed() { return std::filesystem::exists(mnist_dir() + "/" + kMnistFiles[0] + ".gz"); }
+
+// Lesson 10: seed 1, 10,000 steps on the full MNIST, the baseline against BN at its learning rate
+// and at 5×. The speed-ups the text quotes are speedup.h's, against the baseline's final smoothed
+// accuracy, and the order of the three holds exactly: bn-x5 sooner than bn, bn sooner than the
+// baseline.
+TEST(Lessons, TenQuotesWhatItsRunGives) {
+  if (!full_mnist_installed()) GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
+  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-10-fewer-steps");
+  ASSERT_TRUE(q);
+  ASSERT_EQ(q->cfg.steps, 10000);
+  ASSERT_EQ(q->train_size, 60000);
+  ASSERT_EQ(q->test_size, 10000);
+  enum { kBaseline, kBn, kBnX5 };
+  ASSERT_EQ(q->cfg.networks.at(kBnX5).name, "bn-x5");
+  const AccuracyCurve baseline = test_accuracy_curve(q->run.snapshots, kBaseline);
+  const Speedup bn = speedup(baseline, test_accuracy_curve(q->run.snapshots, kBn), q->chance);
+  const Speedup x5 = speedup(baseline, test_accuracy_curve(q->run.snapshots, kBnX5), q->chance);
+  const std::string& look = q->lesson.look;
+  EXPECT_TRUE(Contains(look, "final test accuracy (96.9%, the mean of the last 5 evaluations)"));
+  EXPECT_NEAR(100 * bn.target, 96.9, 0.3);
+  EXPECT_TRUE(Contains(look, "at step 5,750 where the baseline needed 8,250: 1.4× fewer steps"));
+  EXPECT_NEAR(bn.reference_step, 8250, 250);  // one evaluation either way
+  EXPECT_NEAR(bn.step, 5750, 250);
+  EXPECT_NEAR(bn.factor, 1.4, 0.1);
+  EXPECT_TRUE(Contains(look, "bn-x5, at 5× the learning rate, at step 4,000: 2.1× fewer"));
+  EXPECT_NEAR(x5.step, 4000, 250);
+  EXPECT_NEAR(x5.factor, 2.1, 0.15);
+  EXPECT_LT(x5.step, bn.step);
+  EXPECT_LT(bn.step, bn.reference_step);
+}
+
+// Lesson 13: seed 1, 5,000 steps on the full MNIST, ten sigmoid layers of 100 with and without BN.
+// Beside the quoted values, the claims the text makes: none's gradient norm falls from the output
+// down, layer after layer, by the quoted ratio overall; none stays at chance (one class for every
+// digit, so at most the most frequent class's share, 11.35%) at every evaluation to the end.
+TEST(Lessons, ThirteenQuotesWhatItsRunGives) {
+  if (!full_mnist_installed()) GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
+  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-13-deeper-networks");
+  ASSERT_TRUE(q);
+  ASSERT_EQ(q->cfg.steps, 5000);
+  ASSERT_EQ(q->train_size, 60000);
+  ASSERT_EQ(q->test_size, 10000);
+  enum { kNone, kBn };
+  ASSERT_EQ(q->cfg.networks.at(kBn).name, "bn");
+  const std::string& look = q->lesson.look;
+  const auto& at1k = q->at(1000).networks;
+  const std::vector<LayerStats>& none = at1k.at(kNone).layers;
+  ASSERT_EQ(none.size(), 10u);
+  // Gradient norms of none at step 1,000: the output end, the input end, their ratio.
+  EXPECT_TRUE(Contains(look, "0.053 at layer 10, 1.5e-07 at layer 1 (360,000× less)"));
+  EXPECT_NEAR(none[9].grad_norm, 0.053, 0.053 * 0.03);
+  EXPECT_NEAR(none[0].grad_norm, 1.5e-07, 1.5e-07 * 0.05);
+  EXPECT_NEAR(none[9].grad_norm / none[0].grad_norm, 360000, 360000 * 0.05);
+  // "About 4× per layer", each step down dividing it by 1.8 to 7.
+  EXPECT_TRUE(Contains(look, "falls about 4× per layer from the output down (1.8× to 7× from one layer to the next)"));
+  double fall_lo = INFINITY, fall_hi = 0;
+  for (size_t l = 0; l + 1 < none.size(); ++l) {
+    const double fall = none[l + 1].grad_norm / none[l].grad_norm;
+    fall_lo = std::min(fall_lo, fall), fall_hi = std::max(fall_hi, fall);
+  }
+  EXPECT_NEAR(fall_lo, 1.8, 1.8 * 0.03);
+  EXPECT_NEAR(fall_hi, 7.0, 7.0 * 0.03);
+  EXPECT_NEAR(std::pow(none[9].grad_norm / none[0].grad_norm, 1.0 / 9), 4.0, 0.25);
+  // BN's gradient norms stay within the quoted range in every layer.
+  EXPECT_TRUE(Contains(look, "bn's stays between 0.24 and 0.54"));
+  float lo = INFINITY, hi = 0;
+  for (const LayerStats& l : at1k.at(kBn).layers) lo = std::min(lo, l.grad_norm), hi = std::max(hi, l.grad_norm);
+  EXPECT_NEAR(lo, 0.24, 0.005);
+  EXPECT_NEAR(hi, 0.54, 0.005);
+  // Test accuracy: none at chance at every evaluation after the untrained one, at the quoted
+  // values; BN's two quotes.
+  EXPECT_TRUE(Contains(look, "mostly 1 (the 1s are 11.35% of the test set), at some evaluations another (9.8–10.3%)"));
+  float none_lo = INFINITY, none_hi = 0;
+  int evaluations = 0;
+  for (const StepStats& s : q->run.snapshots) {
+    if (s.step == 0 || !s.networks[kNone].has_eval) continue;
+    const float acc = s.networks[kNone].test_acc;
+    ++evaluations;
+    EXPECT_LT(acc, q->chance.threshold()) << "step " << s.step;
+    if (std::abs(acc - 0.1135f) < 1e-6f) continue;  // answered 1 for every digit
+    none_lo = std::min(none_lo, acc), none_hi = std::max(none_hi, acc);
+  }
+  EXPECT_EQ(evaluations, 10);  // steps 500, 1,000, …, 5,000
+  EXPECT_NEAR(100 * none_lo, 9.8, 0.05);
+  EXPECT_NEAR(100 * none_hi, 10.3, 0.05);
+  EXPECT_TRUE(Contains(look, "bn 90.0% at 1,000, 95.9% at 5,000"));
+  EXPECT_NEAR(100 * at1k.at(kBn).test_acc, 90.0, 0.3);
+  EXPECT_NEAR(100 * q->at(5000).networks.at(kBn).test_acc, 95.9, 0.3);
+}
+
+// Lesson 14: seed 1, 3,000 steps on the first 1,000 training digits of the full MNIST, tested on
+// all 10,000. Beside the quoted values, the claims the text makes exactly: the order of the four
+// on the test set, BN first to fit the training set.
+TEST(Lessons, FourteenQuotesWhatItsRunGives) {
+  if (!full_mnist_installed()) GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
+  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-14-bn-as-a-regularizer");
+  ASSERT_TRUE(q);
+  const RunConfig& cfg = q->cfg;
+  const Lesson& lesson = q->lesson;
+  ASSERT_EQ(cfg.steps, 3000);
+  ASSERT_EQ(q->train_size, 1000);
+  ASSERT_EQ(q->test_size, 10000);
+  const auto at = [&](int64_t step) -> const StepStats& { return q->at(step); };
   enum { kNone, kDropout, kBn, kBnDropout };
   ASSERT_EQ(cfg.networks.at(kBnDropout).name, "bn-dropout");
-  EXPECT_TRUE(Contains(lesson->look, "1,000 training digits, 10,000 test digits"));
-  EXPECT_TRUE(Contains(lesson->look, "dropout (p 0.5)"));
+  EXPECT_TRUE(Contains(lesson.look, "1,000 training digits, 10,000 test digits"));
+  EXPECT_TRUE(Contains(lesson.look, "dropout (p 0.5)"));
   for (int n : {kDropout, kBnDropout})
     for (size_t l = 0; l < 3; ++l) EXPECT_EQ(dropout_p(cfg.networks[n].model, l), 0.5) << cfg.networks[n].name;
   struct Quote {
@@ -184,11 +295,11 @@ TEST(Lessons, FourteenQuotesWhatItsRunGives) {
       {kBn, 3000, true, "100%"},        {kBnDropout, 3000, true, "99.8%"}, {kBn, 1000, true, "100%"},
       {kNone, 1000, true, "99.0%"},
   };
-  for (const Quote& q : quotes) {
-    SCOPED_TRACE(cfg.networks[q.net].name + (q.train ? " train" : " test") + " at " + std::to_string(q.step));
-    EXPECT_TRUE(Contains(lesson->look, q.text));
-    const NetworkStats& n = at(q.step).networks.at(q.net);
-    EXPECT_NEAR(100 * (q.train ? n.train_acc : n.test_acc), std::stod(q.text), 0.3);
+  for (const Quote& quote : quotes) {
+    SCOPED_TRACE(cfg.networks[quote.net].name + (quote.train ? " train" : " test") + " at " + std::to_string(quote.step));
+    EXPECT_TRUE(Contains(lesson.look, quote.text));
+    const NetworkStats& n = at(quote.step).networks.at(quote.net);
+    EXPECT_NEAR(100 * (quote.train ? n.train_acc : n.test_acc), std::stod(quote.text), 0.3);
   }
   // Dropout regularizes, BN does not, the two together do worst (test accuracy at step 3,000).
   const auto& end = at(3000).networks;
