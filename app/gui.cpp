@@ -76,9 +76,20 @@ ViewOptions load_view(const std::filesystem::path& file) {
   }
 }
 
+// Writes `text` atomically; false, with a message naming the file and what it holds, when it
+// could not.
+bool write_text(const std::string& file, const std::string& text, const char* what) {
+  try {
+    write_file_atomic(file, text);
+    return true;
+  } catch (const std::exception& e) {
+    std::cerr << "bnlab: cannot save " << what << ": " << e.what() << "\n";
+    return false;
+  }
+}
+
 void save_view(const std::filesystem::path& file, const ViewOptions& v) {
-  std::ofstream out(file);
-  if (out) out << to_json(v).dump(2) << "\n";
+  write_text(file.string(), to_json(v).dump(2) + "\n", "the view settings");
 }
 
 // The run's settings as the last session left them (run.json: {"preset": the lesson it came from,
@@ -101,11 +112,15 @@ std::optional<RunConfig> load_run(const std::filesystem::path& file) {
 }
 
 void save_run(const std::filesystem::path& file, const RunConfig& cfg) {
-  try {
-    write_file_atomic(file.string(), nlohmann::json{{"preset", cfg.preset}, {"config", to_json(cfg)}}.dump(2) + "\n");
-  } catch (const std::exception& e) {
-    std::cerr << "bnlab: cannot save the run settings: " << e.what() << "\n";
-  }
+  write_text(file.string(), nlohmann::json{{"preset", cfg.preset}, {"config", to_json(cfg)}}.dump(2) + "\n",
+             "the run settings");
+}
+
+// "shot.png" with suffix "histograms" → "shot-histograms.png"; an empty suffix changes nothing.
+std::string with_suffix(const std::string& file, const std::string& suffix) {
+  if (suffix.empty()) return file;
+  const std::filesystem::path p(file);
+  return (p.parent_path() / (p.stem().string() + "-" + suffix + p.extension().string())).string();
 }
 
 // [SECTION] Window
@@ -187,11 +202,26 @@ bool save_png(const std::string& file, int w, int h) {
   }
 }
 
+// The windows (and child windows) whose contents are wider than what they show, with no
+// horizontal scrollbar to reach the rest: text or controls there are cut at the right edge.
+// (ImGui measures a window's contents as its items' extent, in the frame before.)
+nlohmann::json overflowing_windows() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+    if (!w->Active || w->Hidden || w->ScrollbarX) continue;
+    const float shown = w->InnerRect.GetWidth() - 2 * w->WindowPadding.x;
+    if (w->ContentSize.x > shown + 1) out.push_back({{"window", w->Name}, {"content", w->ContentSize.x}, {"shown", shown}});
+  }
+  return out;
+}
+
 // What a test needs to check or drive the frame, in framebuffer pixels: each plot's data area
-// (every plot drew something?), the tabs and tab-bar buttons (where to click), whether a popup is
-// open, and the view's state. `preset` is the lesson or preset open as the lesson box shows it (the
-// session's desired settings: a lesson just opened counts before its data has loaded).
-void save_plot_rects(const std::string& file, const plot::Context& pc, const ViewOptions& v, const LabSession& lab,
+// (every plot drew something?) and the texts it had to cut, the tabs and tab-bar buttons (where to
+// click), the windows whose contents are cut at the right, whether a popup is open, and the view's
+// state. `preset` is the lesson or preset open as the lesson box shows it (the session's desired
+// settings: a lesson just opened counts before its data has loaded). False when it could not be
+// written (stderr says why).
+bool save_plot_rects(const std::string& file, const plot::Context& pc, const ViewOptions& v, const LabSession& lab,
                      float scale, int w, int h) {
   nlohmann::json j = {{"width", w},
                       {"height", h},
@@ -200,6 +230,9 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, const Vie
                       {"popup_open", ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup)},
                       {"tab", kTabIds[static_cast<int>(v.tab)]},
                       {"show_controls", v.show_controls},
+                      {"show_lesson", v.show_lesson},
+                      {"font_px", ImGui::GetFontSize() * scale},
+                      {"overflow", overflowing_windows()},
                       {"preset", lab.desired().preset},
                       {"playing", lab.state()->playing}};
   for (const auto& r : pc.frame_plots)
@@ -209,6 +242,7 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, const Vie
                           {"x1", r.max.x * scale},
                           {"y1", r.max.y * scale},
                           {"has_data", r.has_data},
+                          {"cut", r.cut},
                           {"frame", {r.frame_min.x * scale, r.frame_min.y * scale, r.frame_max.x * scale, r.frame_max.y * scale}}});
   for (const auto& [name, r] : v.frame_items)
     j["items"].push_back({{"name", name},
@@ -216,7 +250,7 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, const Vie
                           {"y0", r.min.y * scale},
                           {"x1", r.max.x * scale},
                           {"y1", r.max.y * scale}});
-  std::ofstream(file) << j.dump(2) << "\n";
+  return write_text(file, j.dump(2) + "\n", "the --plot-rects layout");
 }
 
 // Clicks that ImGui 1.86 would lose, held back one frame by the app. (1) A click outside an open
@@ -228,6 +262,9 @@ void save_plot_rects(const std::string& file, const plot::Context& pc, const Vie
 // (a click completes on its release).
 class ClickReplay {
  public:
+  // A press is held back for the next frame, which must then be drawn however long ago the
+  // input came.
+  bool pending() const { return pending_ >= 0; }
   // Before ImGui::NewFrame, after the backend set io.MouseDown and io.MousePos; `v` as the last
   // frame left it (the button of the open popup).
   void before_frame(ImGuiIO& io, const ViewOptions& v) {
@@ -437,9 +474,14 @@ int gui_command(const GuiArgs& args) {
     std::cerr << "bnlab: --size " << args.size << ": expected WxH, e.g. 1600x900 (320x240 at least)\n";
     return 2;
   }
-  const int tab = !args.tab.empty() ? tab_from_id(args.tab) : !lesson_tab.empty() ? tab_from_id(lesson_tab) : -2;
+  const bool every_tab = args.tab == "all";
+  if (every_tab && args.screenshot.empty()) {
+    std::cerr << "bnlab: --tab all needs --screenshot (it saves one picture per tab)\n";
+    return 2;
+  }
+  const int tab = every_tab ? 0 : !args.tab.empty() ? tab_from_id(args.tab) : !lesson_tab.empty() ? tab_from_id(lesson_tab) : -2;
   if (tab == -1) {
-    std::cerr << "bnlab: --tab " << args.tab << ": expected one of";
+    std::cerr << "bnlab: --tab " << args.tab << ": expected all or one of";
     for (const char* id : kTabIds) std::cerr << " " << id;
     std::cerr << "\n";
     return 2;
@@ -492,6 +534,7 @@ int gui_command(const GuiArgs& args) {
   if (tab >= 0) view.tab = static_cast<LabTab>(tab);
   if (!args.theme.empty()) view.dark = args.theme == "dark";
   if (args.presentation) view.presentation = true;
+  for (const std::string& part : args.hide) (part == "controls" ? view.show_controls : view.show_lesson) = false;
   if (args.early_phase) view.early_phase = true;
 
   float dpi = 1, dpi_y = 1;
@@ -518,6 +561,7 @@ int gui_command(const GuiArgs& args) {
     ClickReplay click_replay;
     std::string title;  // the window's, as last set
     auto last_input = Clock::now();
+    int frames_since_input = 0;
     for (;;) {
       if (glfwWindowShouldClose(window) || g_quit) break;
       // A frame is drawn only when there is something new to show: a state the session published
@@ -526,15 +570,25 @@ int gui_command(const GuiArgs& args) {
       glfwWaitEventsTimeout(kFrameSeconds);
       const auto t0 = Clock::now();
       const double cpu0 = thread_cpu_seconds();
-      if (g_input_seen) last_input = t0;
+      if (g_input_seen) last_input = t0, frames_since_input = 0;
       g_input_seen = false;
       const uint64_t version = lab->state()->version;
-      const bool input_recent = std::chrono::duration<double>(t0 - last_input).count() < 0.5;
+      // Input is followed by half a second of frames and by at least three, however slow they are
+      // (a popup opened by a click appears in the frame after it; a press held back by
+      // ClickReplay acts in the next).
+      const bool input_recent = std::chrono::duration<double>(t0 - last_input).count() < 0.5 || frames_since_input < 3 ||
+                                click_replay.pending();
       if (version == drawn_version && !input_recent && args.screenshot.empty() && args.record.empty() && !recorder) continue;
+      ++frames_since_input;
       drawn_version = version;
       if (view.fullscreen != fullscreen) {
         fullscreen = view.fullscreen;
         set_fullscreen(window, fullscreen, windowed);
+      }
+      if (view.font_auto) {
+        int w = 0, h = 0;
+        glfwGetWindowSize(window, &w, &h);
+        view.font_size = auto_font_size(static_cast<float>(h) / dpi);
       }
       apply_view(view, dpi);
       ImGui_ImplOpenGL3_NewFrame();
@@ -561,15 +615,21 @@ int gui_command(const GuiArgs& args) {
       render_lists(ImGui::GetDrawData(), /*chrome=*/false);
       frame += counts;
       if (!args.screenshot.empty() && frame == args.frames) {
-        if (!save_png(args.screenshot, fb_w, fb_h)) {
-          std::cerr << "bnlab: cannot write " << args.screenshot << "\n";
+        const char* suffix = every_tab ? kTabIds[static_cast<int>(view.tab)] : "";
+        const std::string png = with_suffix(args.screenshot, suffix);
+        if (!save_png(png, fb_w, fb_h)) {
+          std::cerr << "bnlab: cannot write " << png << "\n";
           result = 1;
         } else {
-          std::cerr << "bnlab: saved " << args.screenshot << " (" << fb_w << "x" << fb_h << ", step "
-                    << lab->state()->step << ")\n";
+          std::cerr << "bnlab: saved " << png << " (" << fb_w << "x" << fb_h << ", step " << lab->state()->step << ")\n";
         }
-        if (!args.plot_rects.empty()) save_plot_rects(args.plot_rects, *plots, view, *lab, io.DisplayFramebufferScale.x, fb_w, fb_h);
-        break;
+        if (!args.plot_rects.empty() &&
+            !save_plot_rects(with_suffix(args.plot_rects, suffix), *plots, view, *lab, io.DisplayFramebufferScale.x, fb_w, fb_h))
+          result = 1;
+        if (!every_tab || view.tab == static_cast<LabTab>(static_cast<int>(LabTab::Count) - 1)) break;
+        view.tab = static_cast<LabTab>(static_cast<int>(view.tab) + 1);
+        view.select_tab = true;
+        frame = 0;
       }
       if (!drive_recording(recorder, view.exports, args, io.DisplayFramebufferScale, fb_w, fb_h, &result)) break;
       render_lists(ImGui::GetDrawData(), /*chrome=*/true);  // after the pictures: "● REC", an export's outcome
@@ -616,13 +676,14 @@ int gui_command(const GuiArgs& args) {
                     reference_rate > 0 ? 100 * rate / reference_rate : 0.0, static_cast<double>(s->history.bytes()) / 1e6,
                     static_cast<long long>(s->step));
       std::cout << report;
-      if (!args.bench_out.empty()) std::ofstream(args.bench_out) << report;
+      if (!args.bench_out.empty() && !write_text(args.bench_out, report, "the --bench-ui report")) result = 1;
     }
     // Without --screenshot, the layout of the last frame drawn, when the window closes.
-    if (!args.plot_rects.empty() && args.screenshot.empty())
-      save_plot_rects(args.plot_rects, *plots, view, *lab, io.DisplayFramebufferScale.x,
-                      static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
-                      static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
+    if (!args.plot_rects.empty() && args.screenshot.empty() &&
+        !save_plot_rects(args.plot_rects, *plots, view, *lab, io.DisplayFramebufferScale.x,
+                         static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
+                         static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y)))
+      result = 1;
     if (recorder) std::cerr << "bnlab: " << recorder->finish() << "\n";  // closed while recording
     if (!ini.empty()) save_run(dir / "run.json", lab->desired());  // the next `bnlab` reopens these settings
   }

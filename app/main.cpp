@@ -19,7 +19,12 @@ int main(int argc, char** argv) {
   app.add_option("--bench-ui", gui.bench_seconds, "Train and draw for this many seconds; report frame times and steps/s")
       ->check(CLI::Range(0.001, 86400.0));
   app.add_option("--bench-out", gui.bench_out, "With --bench-ui: also write the report to this file");
-  app.add_option("--tab", gui.tab, "Window: open this tab (figure1, percentiles, histograms, over-time, health, affine, why-bn)");
+  app.add_option("--tab", gui.tab,
+                 "Window: open this tab (figure1, percentiles, histograms, over-time, health, affine, why-bn); with "
+                 "--screenshot, `all` saves one picture per tab (NAME-figure1.png, …)");
+  app.add_option("--hide", gui.hide, "Window: start with these hidden: controls (the side panel, H), text (the lesson's text)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"controls", "text"}));
   app.add_option("--theme", gui.theme, "Window: light | dark");
   app.add_flag("--presentation", gui.presentation, "Window: presentation mode (large text, thick lines)");
   app.add_flag("--early", gui.early_phase, "Window: the Figure 1 tab shows the first 2,000 steps, not the whole run");

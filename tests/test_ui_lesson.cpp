@@ -14,12 +14,15 @@ RunConfig small(const std::string& preset) {
   return build_config(preset, "", {"backend=cpu", "data.train_size=600", "data.test_size=200", "stats.probe_size=64"});
 }
 
-// The top of the highest plot of a frame of the whole lab: where the views begin.
+// Where the views begin: the top of the tab bar (what a tab shows first — a legend of two
+// networks or of six — does not count). Two frames: ImGui lays a tab bar out from the one before.
 float views_top(HeadlessUi& ui, LabSession& lab, ViewOptions& v) {
   ui.lab_frame(lab, v);
-  float top = 1e9f;
-  for (const auto& r : ui.plots().frame_plots) top = std::min(top, r.min.y);
-  return top;
+  ui.lab_frame(lab, v);
+  for (const auto& [name, r] : v.frame_items)
+    if (name == kTabIds[0]) return r.min.y;
+  ADD_FAILURE() << "no tab bar";
+  return 0;
 }
 
 TEST(UiLesson, EveryLessonNamesAFigureKindAndATab) {

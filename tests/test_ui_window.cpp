@@ -68,19 +68,22 @@ TEST(UiWindow, ScreenshotHasContentInEveryPlot) {
   fs::remove_all(dir);
 }
 
-// --tab opens each tab (for screenshots of every view): the plots drawn are that tab's, and every
-// one of them has data. An unknown tab name is an error, not a silent default. The window opens a
-// session saved at step 300 (paused there), so every plot has data however fast the build trains;
-// and its first counted frame already shows it, however long the data takes to load (--frames
-// counts from there: a screenshot of "Loading data…" or of the tab bar's first frame, which
-// shows the first tab, is never what was asked for).
+// --tab opens each tab (for screenshots of every view), and --tab all saves every tab, one picture
+// and one layout each: the plots drawn are that tab's, and every one of them has data. An unknown
+// tab name is an error, not a silent default. The window opens a session saved at step 300
+// (paused there), so every plot has data however fast the build trains; and its first counted
+// frame already shows it, however long the data takes to load (--frames counts from there: a
+// screenshot of "Loading data…" or of the tab bar's first frame, which shows the first tab, is
+// never what was asked for).
 TEST(UiWindow, TabOptionOpensEachTab) {
   if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed";
   const fs::path dir = fs::temp_directory_path() / ("bnlab_ui_tabs_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string log = (dir / "log.txt").string();
-  const std::string bad = "XDG_CONFIG_HOME=" + dir.string() + " " BNLAB_BINARY " --tab nonsense > " + log + " 2>&1";
-  EXPECT_EQ(WEXITSTATUS(std::system(bad.c_str())), 2);
+  for (const char* bad : {"--tab nonsense", "--tab all"}) {  // all: only with --screenshot
+    const std::string cmd = "XDG_CONFIG_HOME=" + dir.string() + " " BNLAB_BINARY " " + bad + " > " + log + " 2>&1";
+    EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 2) << bad;
+  }
   const std::string session = (dir / "fig1.bnlab.json").string();
   {
     LabSession lab(build_config("paper-fig1", "", {}), /*playing=*/false);
@@ -94,25 +97,35 @@ TEST(UiWindow, TabOptionOpensEachTab) {
     const char* tab;
     const char* word;
     size_t plots;
-  } kTabs[] = {{"percentiles", "layer", 6}, {"histograms", "layer", 9}, {"over-time", "layer", 6},
-               {"health", "layer", 9},      {"affine", "layer", 12},  {"why-bn", "", 9}};
-  for (const auto& t : kTabs) {
-    const std::string png = (dir / (std::string(t.tab) + ".png")).string(), rects = (dir / "plots.json").string();
-    const Launch r = launch_in_xvfb(dir, dir.string(),
-                                    BNLAB_BINARY " --session " + session + " --screenshot " + png + " --frames 1 --tab " + t.tab +
-                                        " --plot-rects " + rects);
-    ASSERT_EQ(r.code, 0) << t.tab << ": " << r.output;
-    std::ifstream in(rects);
-    const nlohmann::json j = nlohmann::json::parse(in);
-    EXPECT_EQ(j["plots"].size(), t.plots) << t.tab;
-    for (const auto& p : j["plots"]) {
-      EXPECT_NE(p["title"].get<std::string>().find(t.word), std::string::npos) << t.tab << ": " << p["title"];
-      EXPECT_TRUE(p["has_data"].get<bool>()) << t.tab << ": " << p["title"];
+  } kTabs[] = {{"figure1", "", 5},      {"percentiles", "layer", 6}, {"histograms", "layer", 9}, {"over-time", "layer", 6},
+               {"health", "layer", 9}, {"affine", "layer", 12},     {"why-bn", "", 9}};
+  const auto check = [&](const char* tab, const std::string& rects) {
+    const nlohmann::json j = nlohmann::json::parse(std::ifstream(rects));
+    EXPECT_EQ(j["tab"], tab);
+    for (const auto& t : kTabs) {
+      if (std::string(t.tab) != tab) continue;
+      EXPECT_EQ(j["plots"].size(), t.plots) << tab;
+      for (const auto& p : j["plots"]) {
+        EXPECT_NE(p["title"].get<std::string>().find(t.word), std::string::npos) << tab << ": " << p["title"];
+        EXPECT_TRUE(p["has_data"].get<bool>()) << tab << ": " << p["title"];
+      }
     }
+  };
+  const std::string open = BNLAB_BINARY " --session " + session + " --frames 1 ";
+  const Launch one = launch_in_xvfb(dir, dir.string(), open + "--screenshot " + (dir / "h.png").string() +
+                                                           " --tab histograms --plot-rects " + (dir / "h.json").string());
+  ASSERT_EQ(one.code, 0) << one.output;
+  check("histograms", (dir / "h.json").string());
+  const Launch all = launch_in_xvfb(dir, dir.string(), open + "--screenshot " + (dir / "all.png").string() +
+                                                           " --tab all --plot-rects " + (dir / "all.json").string());
+  ASSERT_EQ(all.code, 0) << all.output;
+  for (const auto& t : kTabs) {
+    SCOPED_TRACE(t.tab);
+    EXPECT_TRUE(fs::exists(dir / ("all-" + std::string(t.tab) + ".png")));
+    check(t.tab, (dir / ("all-" + std::string(t.tab) + ".json")).string());
   }
   fs::remove_all(dir);
 }
-
 
 // Waits until the window is open and its lab ready: the title starts "bnlab — " once the data has
 // loaded (before, "bnlab (loading data…)"), however slow the machine. Then a second for the first

@@ -28,7 +28,21 @@ constexpr const char* kTabTips[] = {
     "γ, β and BN's running mean and variance per unit.",
     "Santurkar et al. 2018's test of why BN helps: internal covariate shift as a change of each layer's gradient, "
     "and how smooth the loss is along the gradient, measured live."};
+// Where the full names do not fit the bar (1280 or 1366 pixels with the side panel shown): whole
+// words still, and the tooltips give the full name.
+constexpr const char* kTabShortNames[] = {"Fig. 1", "Bands", "Hist.", "Time", "Health", "γ, β", "Why BN"};
 static_assert(sizeof kTabNames / sizeof kTabNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
+static_assert(sizeof kTabShortNames / sizeof kTabShortNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
+
+// Whether the tab bar's tabs and trailing buttons, with their full names, fit in `width` (ImGui
+// places them apart by ItemInnerSpacing).
+bool full_tab_names_fit(float width) {
+  float w = 0;
+  for (const char* name : kTabNames) w += ImGui::TabItemCalcSize(name, false).x + ImGui::GetStyle().ItemInnerSpacing.x;
+  for (const char* name : {kExportLabel, kSavePngLabel})
+    w += ImGui::TabItemCalcSize(name, false).x + ImGui::GetStyle().ItemInnerSpacing.x;
+  return w <= width;
+}
 
 // B: BatchNorm on every layer of the selected network, or off when any layer has it.
 void toggle_bn(LabSession& lab, int net) {
@@ -71,8 +85,8 @@ void handle_shortcuts(LabSession& lab, ViewOptions& v) {
   }
   // +, − and ? are read as typed characters, so they work on any keyboard layout.
   for (ImWchar c : io.InputQueueCharacters) {
-    if (c == '+' || c == '=') v.font_size = std::min(v.font_size + 1, kFontSizeCount - 1);
-    if (c == '-' || c == 0x2212) v.font_size = std::max(v.font_size - 1, 0);
+    if (c == '+' || c == '=') v.font_size = std::min(v.font_size + 1, kFontSizeCount - 1), v.font_auto = false;
+    if (c == '-' || c == 0x2212) v.font_size = std::max(v.font_size - 1, 0), v.font_auto = false;
     if (c == '?') v.show_help = !v.show_help;
   }
 }
@@ -163,15 +177,17 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
   panel_lesson(lab, v);
   if (!s.ready) {
     ImGui::TextWrapped("%s", s.error.empty() ? "Loading data and building the networks…" : s.error.c_str());
-  } else if (ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
-    // Tabs that do not fit keep their whole names and the bar scrolls (arrows at its end): shrunk
-    // to fit, they read "F P H O" at 1280 pixels in presentation mode.
+  } else if (v.compact_tabs = !full_tab_names_fit(ImGui::GetContentRegionAvail().x);
+             ImGui::BeginTabBar("tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
+    // Tabs that do not fit even with their short names keep them whole and the bar scrolls
+    // (arrows at its end): shrunk to fit, they read "F P H O" at 1280 pixels in presentation mode.
     const int requested = v.select_tab ? static_cast<int>(v.tab) : -1;  // read before the loop changes v.tab
     for (int t = 0; t < static_cast<int>(LabTab::Count); ++t) {
-      // Selecting the persisted (or requested) tab once, on the first frame the tab bar is drawn.
-      const bool open = ImGui::BeginTabItem(kTabNames[t], nullptr,
-                                            requested == t ? ImGuiTabItemFlags_SetSelected : 0);
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kTabTips[t]);
+      // Selecting the persisted (or requested) tab once, on the first frame the tab bar is drawn;
+      // the ID is the tab's, whichever name it shows.
+      const std::string label = std::string(v.compact_tabs ? kTabShortNames[t] : kTabNames[t]) + "###" + kTabIds[t];
+      const bool open = ImGui::BeginTabItem(label.c_str(), nullptr, requested == t ? ImGuiTabItemFlags_SetSelected : 0);
+      tip((std::string(kTabNames[t]) + ": " + kTabTips[t]).c_str());
       v.frame_items.push_back({kTabIds[t], {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
       if (!open) continue;
       v.tab = static_cast<LabTab>(t);

@@ -31,10 +31,17 @@ static_assert(sizeof kTabIds / sizeof kTabIds[0] == static_cast<size_t>(LabTab::
 // The tab a short name names (kTabIds; --tab, a lesson's "tab"); −1 for none.
 int tab_from_id(const std::string& id);
 
+// The tab bar's trailing buttons (ui/panel_export.cpp, ui/png_export.cpp); Save PNG's short form
+// where the bar is narrow (ViewOptions::compact_tabs).
+constexpr const char* kExportLabel = "Export ▾";
+constexpr const char* kSavePngLabel = "Save PNG ▾";
+constexpr const char* kSavePngShortLabel = "PNG ▾";
+
 struct ViewOptions {
   bool dark = false;          // false: the light high-contrast theme (projectors)
   bool presentation = false;  // large text and thicker lines for a room
-  int font_size = 2;          // index into kFontSizes
+  int font_size = 2;          // index into kFontSizes; while font_auto, the app sets it for the window
+  bool font_auto = true;      // the text size follows the window's height (auto_font_size) until + or − is pressed
   bool show_controls = true;  // H
   bool show_help = false;     // F1 or ?
   bool fullscreen = false;    // F; the app applies it
@@ -71,6 +78,7 @@ struct ViewOptions {
   // not persisted: where this frame put its tabs and tab-bar buttons (by label), for
   // `--plot-rects` (tests drive the window with them); rebuilt by every draw_lab.
   std::vector<std::pair<std::string, Rect>> frame_items;
+  bool compact_tabs = false;  // not persisted: this frame's tab bar shows the short names (it is narrow)
   ExportState exports;        // not persisted: the Export menu (ui/panel_export.h)
   PngExport png;              // not persisted: the Save PNG menu (ui/png_export.h)
 };
@@ -85,6 +93,11 @@ ViewOptions view_options_from_json(const nlohmann::json& j);
 constexpr float kFontSizes[] = {13, 16, 19, 23, 28, 34, 42};
 constexpr int kFontSizeCount = static_cast<int>(sizeof kFontSizes / sizeof kFontSizes[0]);
 constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";  // fonts-dejavu-core
+
+// The text size (an index into kFontSizes) for a window `height` logical pixels tall: about 47
+// lines of text whatever the size — 16 px at 720 and 768, 19 px at 900, 23 px at 1080, 28 px at
+// 1440 — so that a projected 1080p window is as readable from the back of a room as a 900p one.
+int auto_font_size(float height);
 
 // Loads DejaVu Sans at every size (× dpi_scale for HiDPI) with the Greek and math glyphs the
 // labels use (γ β σ μ ε − ≤ …). Returns an empty string, or a message saying why ImGui's built-in

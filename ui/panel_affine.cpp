@@ -21,15 +21,16 @@ namespace {
 
 struct Column {
   const char* title;
+  const char* title_short;  // for narrow plots
   const char* y_label;
   std::vector<float> UnitParams::*unit;  // the parameter, or the running statistic
   std::vector<float> LayerStats::*batch; // the probe batch's statistic beside it; null for γ, β
 };
 constexpr Column kColumns[] = {
-    {"γ (scale)", "γ", &UnitParams::gamma, nullptr},
-    {"β (shift)", "β", &UnitParams::beta, nullptr},
-    {"mean: running vs batch", "E[x]", &UnitParams::running_mean, &LayerStats::unit_mean},
-    {"var: running vs batch", "Var[x]", &UnitParams::running_var, &LayerStats::unit_var},
+    {"γ (scale)", "γ", "γ", &UnitParams::gamma, nullptr},
+    {"β (shift)", "β", "β", &UnitParams::beta, nullptr},
+    {"mean: running vs batch", "mean", "E[x]", &UnitParams::running_mean, &LayerStats::unit_mean},
+    {"var: running vs batch", "var", "Var[x]", &UnitParams::running_var, &LayerStats::unit_var},
 };
 
 // [SECTION] The panel
@@ -81,9 +82,11 @@ void panel_affine(const LabState& s, const ViewOptions& v) {
     for (int c = 0; c < 4; ++c) {
       if (c) ImGui::SameLine();
       const Column& col = kColumns[c];
-      const std::string title = "layer " + std::to_string(l + 1) + ": " + col.title;
+      const std::string layer = "layer " + std::to_string(l + 1) + ": ";
+      const std::string title = layer + col.title, title_short = layer + col.title_short;
       plot::Spec spec;
       spec.title = title.c_str();
+      spec.title_short = title_short.c_str();
       spec.x_label = col.batch ? "unit, sorted by batch value" : "unit";
       spec.y_label = col.y_label;
       spec.x_is_step = false;

@@ -23,6 +23,16 @@ void tip(const char* text) {
   }
 }
 
+void same_line_if_fits(float width, float spacing) {
+  if (spacing < 0) spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + spacing + width <= right) ImGui::SameLine(0, spacing);
+}
+
+float toggle_width(const char* label) {
+  return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+}
+
 ImVec2 grid_cell(int cols, int rows, float min_height) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const ImGuiStyle& st = ImGui::GetStyle();
@@ -99,9 +109,10 @@ void plot_histogram_outline(const char* label, const Histogram& h, ImU32 color, 
 
 void network_legend_row(const LabState& s, const ViewOptions& v, const char* note) {
   for (size_t n = 0; n < s.active.networks.size(); ++n) {
-    if (n) ImGui::SameLine(0, ImGui::GetFontSize());
+    const std::string name = "■ " + s.active.networks[n].name;
+    if (n) same_line_if_fits(ImGui::CalcTextSize(name.c_str()).x, ImGui::GetFontSize());
     const ImVec4 c = ImGui::ColorConvertU32ToFloat4(network_color(s, static_cast<int>(n), v));
-    ImGui::TextColored(c, "■ %s", s.active.networks[n].name.c_str());
+    ImGui::TextColored(c, "%s", name.c_str());
   }
   if (note && *note) {
     ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
@@ -182,11 +193,20 @@ bool saturating_spans(Activation act, int tap, double span[4]) {
   }
 }
 
-std::string layer_label(const NetworkConfig& n, int layer) {
+namespace {
+const char* norm_suffix(const NetworkConfig& n, int layer) {
   const Norm norm = layer < static_cast<int>(n.model.norm.size()) ? n.model.norm[layer] : Norm::None;
-  const char* kind = norm == Norm::Batch ? ", BN" : norm == Norm::Layer ? ", LN" : "";
+  return norm == Norm::Batch ? ", BN" : norm == Norm::Layer ? ", LN" : "";
+}
+}  // namespace
+
+std::string layer_label(const NetworkConfig& n, int layer) {
   return "layer " + std::to_string(layer + 1) + " of " + std::to_string(n.model.hidden.size()) + " (" +
-         std::to_string(n.model.hidden[layer]) + " " + to_string(n.model.activation) + kind + ")";
+         std::to_string(n.model.hidden[layer]) + " " + to_string(n.model.activation) + norm_suffix(n, layer) + ")";
+}
+
+std::string layer_label_short(const NetworkConfig& n, int layer) {
+  return "layer " + std::to_string(layer + 1) + norm_suffix(n, layer);
 }
 
 }  // namespace bnlab

@@ -23,6 +23,13 @@ ImU32 network_color(const LabState& s, int net, const ViewOptions& v, float alph
 // does.
 void tip(const char* text);
 
+// Continues the line after the last item when one `width` pixels wide still fits there
+// (`spacing` apart; negative: the style's), else lets the next item start a new line: a row of
+// controls or names wraps instead of running past the window's edge.
+void same_line_if_fits(float width, float spacing = -1);
+// The width of a radio button or checkbox labelled `label`.
+float toggle_width(const char* label);
+
 // The size of one cell in a grid of `cols` × `rows` plots filling the space left in the window.
 ImVec2 grid_cell(int cols, int rows, float min_height);
 
@@ -66,7 +73,8 @@ std::string divergence_note(const LabState& s, int net);
 // saturation_definition() in core/stats.h.
 bool saturating_spans(Activation act, int tap, double span[4]);
 
-// The layer's label: "layer 2 of 3 (100 units, BN)".
+// The layer's label: "layer 2 of 3 (100 sigmoid, BN)"; short, for narrow plots: "layer 2, BN".
 std::string layer_label(const NetworkConfig& n, int layer);
+std::string layer_label_short(const NetworkConfig& n, int layer);
 
 }  // namespace bnlab

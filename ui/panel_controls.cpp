@@ -393,8 +393,10 @@ void view_settings(ViewOptions& v) {
   ImGui::SameLine();
   ImGui::Checkbox("presentation", &v.presentation);
   tip("Large text and thick lines for a room.");
-  ImGui::SliderInt("text size", &v.font_size, 0, kFontSizeCount - 1, "%d", ImGuiSliderFlags_AlwaysClamp);
+  if (ImGui::SliderInt("text size", &v.font_size, 0, kFontSizeCount - 1, "%d", ImGuiSliderFlags_AlwaysClamp)) v.font_auto = false;
   tip("Also + and − on the keyboard.");
+  ImGui::Checkbox("text size follows the window", &v.font_auto);
+  tip("The text grows with the window's height (about 47 lines at any size), until + or − chooses a size.");
   ImGui::SliderFloat("loss smoothing", &v.loss_smoothing, 0.f, 0.995f, "%.3f");
   tip("Exponential smoothing of the bold train-loss line (0 = none). The shaded band is the raw loss's range.");
   ImGui::Checkbox("percentiles of the typical unit", &v.unit_percentiles);

@@ -124,7 +124,7 @@ void panel_export(LabSession& lab, const LabState& s, ViewOptions& v) {
     e.region_max = ImVec2(vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y);
   }
 
-  if (ImGui::TabItemButton("Export ▾", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) ImGui::OpenPopup("export");
+  if (ImGui::TabItemButton(kExportLabel, ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) ImGui::OpenPopup("export");
   tip("Save the data behind the views (CSV, JSON), save or open a session, record the window.");
   v.frame_items.push_back({"export", {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
   if (ImGui::IsPopupOpen("export")) v.popup_button = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};

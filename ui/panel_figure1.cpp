@@ -67,6 +67,7 @@ void accuracy_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   spec.title = v.train_accuracy ? "Test accuracy, train accuracy pale (eval mode)" : "Test accuracy (eval mode)";
   set_x_axis(&spec, v);
   spec.y_label = "accuracy";
+  spec.y_label_short = "acc.";
   spec.y_min = 0;  // the whole scale (it spans about 0.1 to 0.96 anyway), ticks at 0, 0.5, 1
   spec.y_max = 1;
   spec.legend = plot::Legend::Off;
@@ -112,6 +113,7 @@ void early_loss_range(const LabState& s, double* lo, double* hi) {
 void loss_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
   plot::Spec spec;
   spec.title = "Train loss (shaded: range of the raw loss, line: smoothed)";
+  spec.title_short = "Train loss (shaded: raw range)";
   set_x_axis(&spec, v);
   spec.y_label = "loss";  // the decade ticks say it is a log scale
   spec.y_log = true;
@@ -183,8 +185,10 @@ void histogram_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
     std::snprintf(note, sizeof note, " — shaded: it saturates (|x| > %.2g)", span[2]);
     title += note;
   }
+  const std::string title_short = std::string("Now: ") + to_string(first.model.activation) + " input, last hidden layer";
   plot::Spec spec;
   spec.title = title.c_str();
+  spec.title_short = title_short.c_str();
   spec.x_label = "nonlinearity input";
   spec.y_label = "share";
   spec.x_is_step = false;
@@ -212,25 +216,25 @@ void histogram_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
 void figure1_toolbar(const LabState& s, ViewOptions& v) {
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("steps shown:");
-  ImGui::SameLine();
   static_assert(kEarlyPhaseSteps == 2000, "the labels say 2,000");
+  same_line_if_fits(toggle_width("whole run"));
   if (ImGui::RadioButton("whole run", !v.early_phase)) v.early_phase = false;
   tip("The plots over training span every step so far.");
-  ImGui::SameLine();
+  same_line_if_fits(toggle_width("first 2,000 steps"));
   if (ImGui::RadioButton("first 2,000 steps", v.early_phase)) v.early_phase = true;
   tip("The plots over training span steps 0 to 2,000: the early phase, where BN's lead is widest (the paper's "
       "Figure 1a: about 0.9 test accuracy against 0.75–0.8 around step 500), which a whole-run axis squeezes "
       "against the left edge. Test accuracy is measured more often there.");
-  ImGui::SameLine();
+  same_line_if_fits(toggle_width("train accuracy"));
   ImGui::Checkbox("train accuracy", &v.train_accuracy);
   tip("Also plot each network's accuracy on a fixed subset of the training set (pale), measured at the same steps "
       "as test accuracy: the gap between the two is the generalization gap.");
-  ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+  same_line_if_fits(ImGui::CalcTextSize(("■ " + s.active.networks.at(0).name).c_str()).x, ImGui::GetFontSize() * 2);
   network_legend_row(s, v);
   // The paper's "14 times fewer steps", live (core/speedup.h defines it).
   for (const ReadoutLine& line : speedup_readout(s)) {
-    ImGui::TextUnformatted(line.text.c_str());
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", line.tip.c_str());
+    ImGui::TextWrapped("%s", line.text.c_str());
+    tip(line.tip.c_str());
   }
 }
 

@@ -10,11 +10,12 @@ namespace bnlab {
 
 namespace {
 
-const char* tap_title(int tap) {
+// A tap's title, and its short form for narrow plots.
+const char* tap_title(int tap, bool short_form) {
   switch (tap) {
-    case kTapPreNorm: return "x = Wu (+b), before normalization";
-    case kTapNonlinIn: return "nonlinearity input (after BN, γ, β)";
-    default: return "activation output";
+    case kTapPreNorm: return short_form ? "x, before norm." : "x = Wu (+b), before normalization";
+    case kTapNonlinIn: return short_form ? "nonlinearity input" : "nonlinearity input (after BN, γ, β)";
+    default: return short_form ? "output" : "activation output";
   }
 }
 
@@ -39,9 +40,11 @@ void panel_histograms(const LabState& s, const ViewOptions& v) {
   for (int l = 0; l < layers; ++l) {
     for (int t = 0; t < kTapCount; ++t) {
       if (t) ImGui::SameLine();
-      const std::string title = "layer " + std::to_string(l + 1) + ": " + tap_title(t);
+      const std::string layer = "layer " + std::to_string(l + 1) + ": ";
+      const std::string title = layer + tap_title(t, false), title_short = layer + tap_title(t, true);
       plot::Spec spec;
       spec.title = title.c_str();
+      spec.title_short = title_short.c_str();
       spec.x_label = t == kTapOutput ? "activation" : "value";
       spec.y_label = "share";
       spec.x_is_step = false;

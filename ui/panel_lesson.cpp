@@ -16,6 +16,7 @@
 
 #include "core/lessons.h"
 #include "ui/panel_common.h"
+#include "ui/plot.h"
 
 namespace bnlab {
 
@@ -64,12 +65,16 @@ void open_lesson(LabSession& lab, ViewOptions& v, const Lesson& l) {
 void picker(LabSession& lab, ViewOptions& v, const char* label, const std::string& current, const char* preview) {
   std::string error;
   const std::vector<Lesson>& all = lessons(&error);
-  if (ImGui::BeginCombo(label, preview)) {
+  // A title wider than the picker ends in "…" (a combo cuts its preview off mid-letter) and is
+  // shown whole on hover.
+  const std::string shown = plot::FitText(preview, ImGui::CalcItemWidth() - ImGui::GetFrameHeight() - ImGui::GetStyle().FramePadding.x * 2);
+  if (ImGui::BeginCombo(label, shown.c_str())) {
     if (!error.empty()) ImGui::TextWrapped("%s", error.c_str());
     for (const Lesson& l : all)
       if (ImGui::Selectable(picker_label(l).c_str(), l.preset == current) && l.preset != current) open_lesson(lab, v, l);
     ImGui::EndCombo();
   }
+  if (shown != preview) tip(preview);
 }
 
 // "◀ previous lesson" or "next lesson ▶": opens `to`, disabled at either end.

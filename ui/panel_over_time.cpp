@@ -27,9 +27,10 @@ void panel_over_time(const LabState& s, const ViewOptions& v) {
       }
       const NetworkConfig& cfg = s.active.networks[n];
       const HistogramTrack& t = nets[n].layers[l].hist[v.heatmap_tap];
-      const std::string title = cfg.name + ", " + layer_label(cfg, l);
+      const std::string title = cfg.name + ", " + layer_label(cfg, l), title_short = cfg.name + ", " + layer_label_short(cfg, l);
       plot::Spec spec;
       spec.title = title.c_str();
+      spec.title_short = title_short.c_str();
       spec.x_label = "training step";
       spec.y_label = tap_label(v.heatmap_tap);
       spec.y_label_short = v.heatmap_tap == kTapOutput ? "output" : v.heatmap_tap == kTapPreNorm ? "x" : "input";

@@ -30,10 +30,12 @@ void panel_percentiles(const LabState& s, const ViewOptions& v) {
         ImGui::Dummy(cell);
         continue;
       }
-      const std::string title = cfg.name + ", " + layer_label(cfg, l) +
-                                (v.unit_percentiles ? ": unit " + std::to_string(s.active.stats.typical_unit) : ": all units");
+      const std::string unit = v.unit_percentiles ? ": unit " + std::to_string(s.active.stats.typical_unit) : "";
+      const std::string title = cfg.name + ", " + layer_label(cfg, l) + (unit.empty() ? ": all units" : unit),
+                        title_short = cfg.name + ", " + layer_label_short(cfg, l) + unit;
       plot::Spec spec;
       spec.title = title.c_str();
+      spec.title_short = title_short.c_str();
       spec.x_label = "training step";
       spec.y_label = "nonlinearity input";
       spec.y_label_short = "input";

@@ -92,21 +92,23 @@ void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v) {
   struct Landscape {
     const char* id;
     const char* title;
+    const char* title_short;
     const char* y_label;
     const char* caption;
   };
   const Landscape kTop[] = {
-      {"##why_loss", "loss landscape: L(θ − ηg) over η", "loss",
+      {"##why_loss", "loss landscape: L(θ − ηg) over η", "loss landscape", "loss",
        "Narrower: loss more predictable."},
-      {"##why_gradpred", "gradient predictiveness over η", "‖Δ∇L‖",
+      {"##why_gradpred", "gradient predictiveness over η", "gradient predictiveness", "‖Δ∇L‖",
        "Smaller: gradient more reliable."},
-      {"##why_beta", "effective β-smoothness", "β",
+      {"##why_beta", "effective β-smoothness", "β-smoothness", "β",
        "Smaller: a smoother landscape."}};
   for (int k = 0; k < 3; ++k) {
     if (k) ImGui::SameLine();
     ImGui::BeginGroup();
     plot::Spec spec;
     spec.title = kTop[k].title;
+    spec.title_short = kTop[k].title_short;
     spec.x_label = "training step";
     spec.y_label = kTop[k].y_label;
     spec.y_log = true;

@@ -45,6 +45,16 @@ void NewFrame() {
   g_ctx->clicked_plot = -1;
 }
 
+std::string FitText(const char* text, float max_width) {
+  std::string cut = text;
+  if (ImGui::CalcTextSize(text).x <= max_width) return cut;
+  do {
+    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();  // UTF-8 continuation
+    if (!cut.empty()) cut.pop_back();
+  } while (!cut.empty() && ImGui::CalcTextSize((cut + "…").c_str()).x > max_width);
+  return cut + "…";
+}
+
 // [SECTION] Ticks
 
 std::vector<double> NiceTicks(double lo, double hi, int target) {
@@ -174,17 +184,7 @@ ImU32 with_alpha(ImU32 c, float alpha) {
 
 // Text rotated a quarter turn counter-clockwise, centred on `centre` (the y-axis label). ImGui
 // draws text only horizontally, so the glyph quads are drawn and then their vertices rotated.
-// Longer than `max_len` pixels, the text is cut and ends in "…" (large text in a small plot).
-void add_vertical_text(ImDrawList* dl, ImVec2 centre, ImU32 col, const char* text_in, float max_len) {
-  std::string cut = text_in;
-  if (ImGui::CalcTextSize(cut.c_str()).x > max_len) {
-    do {
-      while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();  // UTF-8 continuation
-      if (!cut.empty()) cut.pop_back();
-    } while (!cut.empty() && ImGui::CalcTextSize((cut + "…").c_str()).x > max_len);
-    cut += "…";
-  }
-  const char* text = cut.c_str();
+void add_vertical_text(ImDrawList* dl, ImVec2 centre, ImU32 col, const char* text) {
   const ImVec2 size = ImGui::CalcTextSize(text);
   const int first = dl->VtxBuffer.Size;
   // Glyphs are placed horizontally first, from the screen's left edge (AddText culls glyphs off
@@ -572,7 +572,9 @@ void EndPlot() {
     for (int t = y_target + 1; yt.size() < 2 && t <= y_target + 4; ++t) yt = NiceTicks(ax.y0, ax.y1, t);
   } else {
     // Whole powers of ten, spaced to fit the plot's height but at least two of them; 1, 2 and
-    // 5 × 10^k when fewer than two decades fall inside the axis.
+    // 5 × 10^k when fewer than two decades fall inside the axis, each only where its label clears
+    // those already placed (powers of ten first, then 5s, then 2s): a short plot reads 0.1, 0.5,
+    // not five labels on top of each other.
     auto decades = [&](double step) {
       std::vector<double> ticks;
       for (double t = std::ceil(ax.y0); t <= ax.y1; t += step) ticks.push_back(t);
@@ -581,10 +583,15 @@ void EndPlot() {
     yt = decades(std::max(1.0, std::ceil((ax.y1 - ax.y0) / y_target)));
     if (yt.size() < 2) yt = decades(1);
     if (yt.size() < 2) {
-      yt.clear();
-      for (double k = std::floor(ax.y0); k <= ax.y1; ++k)
-        for (const double m : {1.0, 2.0, 5.0})
-          if (const double t = k + std::log10(m); t >= ax.y0 && t <= ax.y1) yt.push_back(t);
+      for (const double m : {5.0, 2.0})
+        for (double k = std::floor(ax.y0); k <= ax.y1; ++k) {
+          const double t = k + std::log10(m);
+          if (t < ax.y0 || t > ax.y1) continue;
+          const auto clears = [&](double u) { return std::abs(ax.py(std::pow(10.0, t)) - ax.py(std::pow(10.0, u))) >= fs * 1.1f; };
+          const bool clear = std::all_of(yt.begin(), yt.end(), clears);
+          if (clear) yt.push_back(t);
+        }
+      std::sort(yt.begin(), yt.end());
     }
   }
   // One tick alone (a short plot) says nothing of the spacing: the axis's span sets the decimals,
@@ -612,7 +619,7 @@ void EndPlot() {
   const std::vector<double> xt = NiceTicks(ax.x0, ax.x1, x_target);
   for (double t : xt) dl->AddLine(ImVec2(ax.px(t), ax.min.y), ImVec2(ax.px(t), ax.max.y), grid);
 
-  PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false, c.frame_min, c.frame_max};
+  PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false, c.frame_min, c.frame_max, {}};
   for (const Item& it : c.items) {
     switch (it.kind) {
       case Item::Heatmap: draw_heatmap(dl, ax, it); break;
@@ -680,27 +687,34 @@ void EndPlot() {
     const float x = std::clamp(ax.px(t) - size.x * 0.5f, ax.min.x - size.x * 0.5f, c.frame_max.x - size.x);
     dl->AddText(ImVec2(x, ax.max.y + fs * 0.15f), text, s.c_str());
   }
-  // The title centred over the data area, or ending in "…" when wider than the whole widget
-  // (large text in a small plot): never drawn into its neighbour.
-  const ImVec2 title = ImGui::CalcTextSize(c.spec.title);
-  if (title.x <= c.frame_max.x - c.frame_min.x) {
+  // The title centred over the data area; where it is wider than the whole widget (large text in a
+  // small plot), its short form, or else it ends in "…": never drawn into its neighbour.
+  const float width = c.frame_max.x - c.frame_min.x;
+  const bool use_short = c.spec.title_short && *c.spec.title_short && ImGui::CalcTextSize(c.spec.title).x > width;
+  const char* title_text = use_short ? c.spec.title_short : c.spec.title;
+  const ImVec2 title = ImGui::CalcTextSize(title_text);
+  if (title.x <= width) {
     const float tx = std::clamp((ax.min.x + ax.max.x - title.x) * 0.5f, c.frame_min.x, c.frame_max.x - title.x);
-    dl->AddText(ImVec2(tx, c.frame_min.y + fs * 0.2f), text, c.spec.title);
+    dl->AddText(ImVec2(tx, c.frame_min.y + fs * 0.2f), text, title_text);
   } else {
     ImGui::PushStyleColor(ImGuiCol_Text, text);
     ImGui::RenderTextEllipsis(dl, ImVec2(c.frame_min.x, c.frame_min.y + fs * 0.2f), ImVec2(c.frame_max.x, c.frame_min.y + fs * 1.4f),
-                              c.frame_max.x, c.frame_max.x, c.spec.title, nullptr, &title);
+                              c.frame_max.x, c.frame_max.x, title_text, nullptr, &title);
     ImGui::PopStyleColor();
+    rec.cut.emplace_back(title_text);
   }
   if (has_x_label) {
     const ImVec2 size = ImGui::CalcTextSize(c.spec.x_label);
     dl->AddText(ImVec2((ax.min.x + ax.max.x - size.x) * 0.5f, ax.max.y + fs * 1.3f), with_alpha(text, 0.8f), c.spec.x_label);
   }
   if (has_y_label) {
+    // Its short form where it is taller than the data area; where even that is, none (as the x
+    // label in a short plot): the title and the ticks say what y is.
     const float room = ax.max.y - ax.min.y + fs;
     const bool shorter = c.spec.y_label_short && *c.spec.y_label_short && ImGui::CalcTextSize(c.spec.y_label).x > room;
-    add_vertical_text(dl, ImVec2(c.frame_min.x + fs * 0.6f, (ax.min.y + ax.max.y) * 0.5f), with_alpha(text, 0.8f),
-                      shorter ? c.spec.y_label_short : c.spec.y_label, room);
+    const char* label = shorter ? c.spec.y_label_short : c.spec.y_label;
+    if (ImGui::CalcTextSize(label).x <= room)
+      add_vertical_text(dl, ImVec2(c.frame_min.x + fs * 0.6f, (ax.min.y + ax.max.y) * 0.5f), with_alpha(text, 0.8f), label);
   }
 
   hover_readout(dl, c, ax);

@@ -41,6 +41,7 @@ struct PlotRecord {
   int items = 0;
   bool has_data = false;  // at least one finite value was drawn
   ImVec2 frame_min, frame_max;  // the whole widget (title, ticks, axis labels) in screen pixels
+  std::vector<std::string> cut;  // texts drawn cut short, ending in "…": a title wider than the plot even in its short form
 };
 struct HoverValue {
   std::string label;
@@ -61,6 +62,7 @@ enum class Legend { TopRight, TopLeft, BottomRight, Off };
 
 struct Spec {
   const char* title = "";
+  const char* title_short = "";  // said instead where the title does not fit the plot's width
   const char* x_label = "";
   const char* y_label = "";
   const char* y_label_short = "";  // said instead where y_label does not fit the plot's height ("input")
@@ -109,6 +111,10 @@ void SetCurrentContext(Context* ctx);
 Context* GetCurrentContext();
 // Starts a frame's records; call after ImGui::NewFrame.
 void NewFrame();
+
+// `text` when it is at most `max_width` pixels wide in the current font, else its longest start
+// (whole UTF-8 characters) that fits with "…" after it.
+std::string FitText(const char* text, float max_width);
 
 // [SECTION] Begin/End
 

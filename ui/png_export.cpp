@@ -113,7 +113,8 @@ void png_options(const LabState& s, ViewOptions& v) {
 }  // namespace
 
 void panel_png_export(const LabState& s, ViewOptions& v) {
-  if (ImGui::TabItemButton("Save PNG ▾", ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) {
+  const std::string label = std::string(v.compact_tabs ? kSavePngShortLabel : kSavePngLabel) + "###save_png";
+  if (ImGui::TabItemButton(label.c_str(), ImGuiTabItemFlags_Trailing | ImGuiTabItemFlags_NoTooltip)) {
     if (v.png.area == PngArea::Plot) v.png.area = PngArea::View;
     ImGui::OpenPopup("save_png");
   }

@@ -6,6 +6,7 @@
 // [SECTION] View options as JSON
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "ui/lab_view.h"
@@ -35,6 +36,14 @@ int font_index(const ViewOptions& v) { return std::clamp(v.font_size + (v.presen
 }  // namespace
 
 // [SECTION] Fonts
+
+int auto_font_size(float height) {
+  const float want = height / 47.f;
+  int best = 0;
+  for (int i = 1; i < kFontSizeCount; ++i)
+    if (std::abs(kFontSizes[i] - want) < std::abs(kFontSizes[best] - want)) best = i;
+  return best;
+}
 
 std::string load_fonts(ImFontAtlas* atlas, float dpi_scale) {
   atlas->Clear();
@@ -126,6 +135,7 @@ nlohmann::json to_json(const ViewOptions& v) {
   return {{"dark", v.dark},
           {"presentation", v.presentation},
           {"font_size", v.font_size},
+          {"font_auto", v.font_auto},
           {"show_controls", v.show_controls},
           {"tab", static_cast<int>(v.tab)},
           {"selected_net", v.selected_net},
@@ -151,6 +161,7 @@ ViewOptions view_options_from_json(const nlohmann::json& j) {
   get("dark", v.dark);
   get("presentation", v.presentation);
   get("font_size", v.font_size);
+  get("font_auto", v.font_auto);
   get("show_controls", v.show_controls);
   int tab = static_cast<int>(v.tab);
   get("tab", tab);
