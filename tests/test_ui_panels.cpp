@@ -104,6 +104,27 @@ TEST(UiPanels, SpeedupReadoutGivesNoFactorAgainstANetworkAtChance) {
   EXPECT_TRUE(Contains(lines[0].tip, "most frequent class")) << lines[0].tip;
 }
 
+// With several networks the readout is one line against the first (the lesson's baseline), the
+// others in the order they reached its accuracy — not a line for every pair (six networks gave
+// ten lines above the plots).
+TEST(UiPanels, SpeedupReadoutIsOneLineAgainstTheFirstNetwork) {
+  LabSession lab(build_config("lesson-10-fewer-steps", "",
+                              {"backend=cpu", "data.kind=mnist-10k", "landscape.every=0", "eval_every=50"}),
+                 false);
+  lab.step(800);
+  lab.wait_idle();
+  const std::vector<ReadoutLine> lines = speedup_readout(*lab.state());
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string& text = lines[0].text;
+  EXPECT_EQ(text.rfind("baseline's final test accuracy 0.", 0), 0u) << text;
+  const size_t bn = text.find(" bn at step "), x5 = text.find(" bn-x5 at step ");
+  ASSERT_NE(bn, std::string::npos) << text;
+  ASSERT_NE(x5, std::string::npos) << text;
+  const auto step_after = [&](size_t at) { return std::stoi(text.substr(text.find("at step ", at) + 8)); };
+  EXPECT_LE(step_after(std::min(bn, x5)), step_after(std::max(bn, x5))) << text;
+  EXPECT_TRUE(Contains(lines[0].tip, "speedup.csv")) << lines[0].tip;
+}
+
 // A key press queued as the app queues the window's key events (GLFW key codes).
 void press(HeadlessUi& ui, LabSession& lab, ViewOptions& v, int key) {
   v.key_presses.push_back({key, false});

@@ -136,9 +136,10 @@ void panel_figure1(const LabState& s, const ViewOptions& v);
 // The Figure 1 tab's top row, drawn above panel_figure1: the x-axis choice (whole run / early
 // phase) and the networks' names in their colours (the legend of every plot below).
 void figure1_toolbar(const LabState& s, ViewOptions& v);
-// The toolbar's speed-up readout (core/speedup.h): a line for each pair where a network reached
-// another's final test accuracy in fewer steps, then one for each network that has not beaten
-// chance while another has ("none has not beaten chance (…): no speed-up to measure").
+// The toolbar's speed-up readout (core/speedup.h): one line naming the networks that reached the
+// first network's final test accuracy in fewer steps, and when, then one for each network that
+// has not beaten chance while another has ("none has not beaten chance (…): no speed-up to
+// measure").
 struct ReadoutLine {
   std::string text, tip;  // the line, and its tooltip
 };

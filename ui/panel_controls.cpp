@@ -313,14 +313,31 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
       }
       tip("Pinned: γ and β stay at the values below instead of being learned — BN then only standardizes. "
           "Applies at once.");
+      const auto& nets = s.history.networks();
       if (pinned) {
-        *changed |= slider_double("γ", &n.bn.gamma, 0.f, 5.f, "%.2f");
-        tip("The pinned scale γ of every normalized unit.");
-        *changed |= slider_double("β", &n.bn.beta, -5.f, 5.f, "%.2f");
-        tip("The pinned shift β of every normalized unit.");
+        // What the units hold: after Undo BN (γ = σ, β = μ per unit) or a per-layer setting they
+        // differ from the pinned value, and the slider shows their mean — dragging it sets every
+        // unit to one value again.
+        for (int which = 0; which < 2; ++which) {
+          double& pin = which ? n.bn.beta : n.bn.gamma;
+          double sum = 0;
+          size_t count = 0;
+          bool uniform = true;
+          if (i < static_cast<int>(nets.size()))
+            for (const UnitParams& u : nets[i].units)
+              for (float x : which ? u.beta : u.gamma) sum += x, ++count, uniform &= std::abs(x - pin) < 1e-6;
+          double shown = uniform || count == 0 ? pin : sum / static_cast<double>(count);
+          if (slider_double(which ? "β" : "γ", &shown, which ? -5.f : 0.f, 5.f, uniform ? "%.2f" : "mean %.2f")) {
+            pin = shown;
+            *changed = true;
+          }
+          tip(which ? "The pinned shift β of every normalized unit (\"mean\": the units differ, e.g. after Undo BN; "
+                      "dragging sets them all to one value)."
+                    : "The pinned scale γ of every normalized unit (\"mean\": the units differ, e.g. after Undo BN; "
+                      "dragging sets them all to one value).");
+        }
       }
       // Per-layer γ/β: set every unit of one layer at once (they keep learning unless pinned).
-      const auto& nets = s.history.networks();
       if (i < static_cast<int>(nets.size()) && ImGui::TreeNode("γ, β per layer")) {
         const auto& units = nets[i].units;
         for (size_t l = 0; l < units.size(); ++l) {

@@ -11,6 +11,7 @@
 #include "ui/plot.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include <imgui_internal.h>
@@ -644,21 +645,32 @@ void EndPlot() {
       const ImVec2 size = ImGui::CalcTextSize(it.label.c_str());
       if (size.x + fs * 0.6f > ax.max.x - ax.min.x) continue;  // a caption cut off says nothing: the line alone
       const float tx = std::min(x + fs * 0.3f, ax.max.x - size.x - fs * 0.3f);
-      // Captions stack in rows from the top so that markers close together do not print over each
-      // other; where every row is taken near this x, the line goes without its caption.
+      // Captions stack in rows from the top or from the bottom, so that markers close together do
+      // not print over each other; of the free rows, the one that hides the fewest points of the
+      // lines (accuracy curves run along the top, losses along the bottom). Where every row is
+      // taken near this x, the line goes without its caption.
       float ty = -1;
-      for (int row = 0; row < kCaptionRows && ty < 0; ++row) {
-        const float y = ax.min.y + fs * 0.2f + static_cast<float>(row) * (size.y + 2);
+      size_t least = SIZE_MAX;
+      for (int row = 0; row < 2 * kCaptionRows; ++row) {
+        const float offset = fs * 0.2f + static_cast<float>(row % kCaptionRows) * (size.y + 2);
+        const float y = row < kCaptionRows ? ax.min.y + offset : ax.max.y - offset - size.y;
         const ImVec4 box(tx - 2, y, tx + size.x + 2, y + size.y);  // (x0, y0, x1, y1)
-        if (box.w > ax.max.y) break;
-        if (std::none_of(captions.begin(), captions.end(), [&](const ImVec4& o) {
+        if (box.y < ax.min.y || box.w > ax.max.y) continue;
+        if (std::any_of(captions.begin(), captions.end(), [&](const ImVec4& o) {
               return box.x < o.z && o.x < box.z && box.y < o.w && o.y < box.w;
-            })) {
-          captions.push_back(box);
-          ty = box.y;
-        }
+            }))
+          continue;
+        size_t hidden = 0;
+        for (const Item& line : c.items)
+          if (line.kind == Item::Line)
+            for (int i = 0; i < line.count; ++i) {
+              const float px = ax.px(line.xs[i]), py = ax.py(line.ys[i]);
+              hidden += px >= box.x && px <= box.z && py >= box.y && py <= box.w;
+            }
+        if (hidden < least) least = hidden, ty = box.y;
       }
       if (ty < 0) continue;
+      captions.push_back(ImVec4(tx - 2, ty, tx + size.x + 2, ty + size.y));
       dl->AddRectFilled(ImVec2(tx - 2, ty), ImVec2(tx + size.x + 2, ty + size.y), ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
       dl->AddText(ImVec2(tx, ty), it.color, it.label.c_str());
     }

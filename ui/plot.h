@@ -136,9 +136,10 @@ void PlotBars(const char* label, double x0, double width, const float* heights, 
 // goes from 0 to vmax (square-root scale, so sparse tails stay visible).
 void PlotHeatmap(const char* label, const float* values, int cols, int rows, const double* xs, double y0, double y1,
                  ImU32 color, float vmax);
-// A vertical marker with a caption at the top (e.g. "diverged at step N"): dashed at thickness
-// 2 and above, a thin solid line below (the user's edits). Captions of markers close together
-// stack in up to kCaptionRows rows; one with no room, or wider than the plot, is left out.
+// A vertical marker with a caption (e.g. "diverged at step N"): dashed at thickness 2 and above,
+// a thin solid line below (the user's edits). Captions of markers close together stack in up to
+// kCaptionRows rows from the top or from the bottom, wherever they hide the fewest points of the
+// plot's lines; one with no room, or wider than the plot, is left out.
 void PlotMarkerX(const char* caption, double x, ImU32 color, float thickness = 2.f);
 constexpr int kCaptionRows = 3;
 // A shaded span of x (e.g. where a sigmoid saturates); `label` goes in the legend.
