@@ -28,7 +28,13 @@ RunConfig spiral_twins(const std::vector<std::string>& sets = {}) {
 }
 
 using Panel = void (*)(const LabState&, const ViewOptions&);
-constexpr Panel kPanels[] = {panel_figure1, panel_percentiles, panel_histograms, panel_over_time, panel_health, panel_affine};
+// (Percentiles draws its y-scale control, which may change the view.)
+constexpr Panel kPanels[] = {panel_figure1,
+                             [](const LabState& s, const ViewOptions& v) {
+                               ViewOptions w = v;
+                               panel_percentiles(s, w);
+                             },
+                             panel_histograms, panel_over_time, panel_health, panel_affine};
 
 // Draws every panel (and the whole lab) on `lab`'s state; returns the plots drawn per panel.
 std::vector<int> draw_all(HeadlessUi& ui, LabSession& lab, ViewOptions v) {
@@ -102,6 +108,35 @@ TEST(UiPanels, SpeedupReadoutGivesNoFactorAgainstANetworkAtChance) {
   EXPECT_EQ(lines[0].text.rfind("none has not beaten chance (", 0), 0u) << lines[0].text;
   EXPECT_TRUE(Contains(lines[0].text, "%; chance 11.25%): no speed-up to measure")) << lines[0].text;
   EXPECT_TRUE(Contains(lines[0].tip, "most frequent class")) << lines[0].tip;
+}
+
+// Lesson 2's sigmoid inputs span about ±50 without BN and ±3 with: on one shared y scale BN's band
+// would be a flat line, so on auto each network gets its own (and the Figure 1 caption says so);
+// "shared" and "own" force either. Twins whose ranges are alike share one on auto.
+TEST(UiPanels, PercentilePlotsShareAScaleUnlessOneRangeDwarfsAnother) {
+  LabSession lesson2(build_config("lesson-2-saturation", "", {"backend=cpu", "data.kind=mnist-10k", "landscape.every=0"}),
+                     false);
+  lesson2.step(200);
+  lesson2.wait_idle();
+  const auto s = lesson2.state();
+  const PercentileRanges own = percentile_ranges(*s, 2, false, YScale::Auto);
+  ASSERT_EQ(own.y.size(), 2u);
+  EXPECT_FALSE(own.shared);
+  const double base = own.y[0].second - own.y[0].first, bn = own.y[1].second - own.y[1].first;
+  EXPECT_GT(base, kOwnScaleRatio * bn);
+  EXPECT_LT(bn, 20);  // BN's inputs stay within a few units
+  const PercentileRanges shared = percentile_ranges(*s, 2, false, YScale::Shared);
+  EXPECT_TRUE(shared.shared);
+  EXPECT_EQ(shared.y[0], shared.y[1]);
+  EXPECT_EQ(shared.y[0], own.y[0]);  // the shared range is the wider one's
+  EXPECT_FALSE(percentile_ranges(*s, 2, false, YScale::Own).shared);
+
+  LabSession twins(spiral_twins(), false);
+  twins.step(100);
+  twins.wait_idle();
+  const PercentileRanges auto_twins = percentile_ranges(*twins.state(), 0, false, YScale::Auto);
+  EXPECT_TRUE(auto_twins.shared);
+  EXPECT_EQ(auto_twins.y[0], auto_twins.y[1]);
 }
 
 // With several networks the readout is one line against the first (the lesson's baseline), the

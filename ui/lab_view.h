@@ -37,6 +37,9 @@ constexpr const char* kExportLabel = "Export ▾";
 constexpr const char* kSavePngLabel = "Save PNG ▾";
 constexpr const char* kSavePngShortLabel = "PNG ▾";
 
+// The percentile plots' y axes (ui/panel_common.h, percentile_ranges).
+enum class YScale : int { Auto, Shared, Own };
+
 struct ViewOptions {
   bool dark = false;          // false: the light high-contrast theme (projectors)
   bool presentation = false;  // large text and thicker lines for a room
@@ -49,6 +52,7 @@ struct ViewOptions {
   bool select_tab = true;     // not persisted: make `tab` the tab bar's selection on the next frame it is drawn
   int selected_net = 0;       // B toggles BN on this network
   bool unit_percentiles = false;  // Percentiles tab: the typical unit instead of the whole layer
+  YScale y_scale = YScale::Auto;  // Percentiles and Figure 1 tabs: the percentile plots' y axes
   int heatmap_tap = 1;        // Over time tab: which tap (Tap)
   float loss_smoothing = 0.9f;  // exponential smoothing of the train loss, 0 = raw only
   bool early_phase = false;   // Figure 1 tab: x axis over the first kEarlyPhaseSteps, not the whole run
@@ -144,7 +148,7 @@ struct ReadoutLine {
   std::string text, tip;  // the line, and its tooltip
 };
 std::vector<ReadoutLine> speedup_readout(const LabState& s);
-void panel_percentiles(const LabState& s, const ViewOptions& v);
+void panel_percentiles(const LabState& s, ViewOptions& v);
 void panel_histograms(const LabState& s, const ViewOptions& v);
 void panel_over_time(const LabState& s, const ViewOptions& v);
 void panel_health(const LabState& s, const ViewOptions& v);

@@ -62,25 +62,46 @@ void plot_percentile_bands(const std::array<Series, 5>& pct, ImU32 color, const 
   plot_series("median", pct[2], color, line_width(v));
 }
 
-void shared_percentile_range(const LabState& s, int layer, bool unit, double* lo, double* hi) {
-  *lo = INFINITY;
-  *hi = -INFINITY;
-  for (const NetworkHistory& n : s.history.networks()) {
-    if (layer >= static_cast<int>(n.layers.size())) continue;
-    const auto& pct = unit ? n.layers[layer].unit_pct : n.layers[layer].pct;
+PercentileRanges percentile_ranges(const LabState& s, int layer, bool unit, YScale mode) {
+  const auto& nets = s.history.networks();
+  PercentileRanges r;
+  r.y.assign(nets.size(), {INFINITY, -INFINITY});
+  for (size_t n = 0; n < nets.size(); ++n) {
+    if (layer >= static_cast<int>(nets[n].layers.size())) continue;
+    const auto& pct = unit ? nets[n].layers[layer].unit_pct : nets[n].layers[layer].pct;
+    auto& [lo, hi] = r.y[n];
     for (int i = 0; i < pct[0].size(); ++i)
-      if (std::isfinite(pct[0].lo()[i])) *lo = std::min(*lo, static_cast<double>(pct[0].lo()[i]));
+      if (std::isfinite(pct[0].lo()[i])) lo = std::min(lo, static_cast<double>(pct[0].lo()[i]));
     for (int i = 0; i < pct[4].size(); ++i)
-      if (std::isfinite(pct[4].hi()[i])) *hi = std::max(*hi, static_cast<double>(pct[4].hi()[i]));
+      if (std::isfinite(pct[4].hi()[i])) hi = std::max(hi, static_cast<double>(pct[4].hi()[i]));
   }
-  if (!(*hi > *lo)) {
-    *lo = plot::kAuto;
-    *hi = plot::kAuto;
-    return;
+  double widest = 0, narrowest = INFINITY, lo_all = INFINITY, hi_all = -INFINITY;
+  for (const auto& [lo, hi] : r.y) {
+    if (!(hi > lo)) continue;
+    widest = std::max(widest, hi - lo), narrowest = std::min(narrowest, hi - lo);
+    lo_all = std::min(lo_all, lo), hi_all = std::max(hi_all, hi);
   }
-  const double pad = 0.06 * (*hi - *lo);
-  *lo -= pad;
-  *hi += pad;
+  r.shared = mode == YScale::Shared || (mode == YScale::Auto && !(widest > kOwnScaleRatio * narrowest));
+  for (auto& [lo, hi] : r.y) {
+    if (r.shared) lo = lo_all, hi = hi_all;
+    if (!(hi > lo)) {
+      lo = hi = plot::kAuto;
+      continue;
+    }
+    const double pad = 0.06 * (hi - lo);
+    lo -= pad, hi += pad;
+  }
+  return r;
+}
+
+void y_scale_combo(ViewOptions& v) {
+  const char* names[] = {"auto", "shared", "own"};
+  int k = static_cast<int>(v.y_scale);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("shared").x + ImGui::GetFrameHeight() + ImGui::GetStyle().FramePadding.x * 2);
+  if (ImGui::Combo("y scale", &k, names, 3)) v.y_scale = static_cast<YScale>(k);
+  tip("The percentile plots' y axes. shared: one scale for every network, so drift compares by eye; own: each "
+      "network's plot fits its own values; auto: shared unless one network's range is over ten times another's "
+      "(then a shared scale flattens the narrow one into a line).");
 }
 
 void plot_histogram(const char* label, const Histogram& h, ImU32 color, std::vector<float>* shares, int slot, int slots) {

@@ -40,9 +40,19 @@ void plot_series_band(const char* label, const Series& lo, const Series& hi, ImU
 // The paper's Figure 1b/c bands from the 2/15/50/85/98th percentile series: 15–85 shaded, 2–98
 // faint, the median as a line; the legend names them once.
 void plot_percentile_bands(const std::array<Series, 5>& pct, ImU32 color, const ViewOptions& v);
-// The y range that holds the 2nd–98th percentiles of every network's layer (or typical unit), so
-// side-by-side plots share a scale and drift can be compared by eye.
-void shared_percentile_range(const LabState& s, int layer, bool unit, double* lo, double* hi);
+// The y range of each network's percentile plot of `layer` (or its typical unit), padded around
+// the 2nd–98th percentiles: one range for all, so that drift compares by eye; or, where the view
+// asks for it — or on YScale::Auto where the widest network's range is over kOwnScaleRatio times
+// the narrowest's (lesson 2: ±50 without BN, ±3 with, and BN's band a flat line on the shared
+// scale) — each network its own. (networks) pairs (lo, hi), plot::kAuto before any data.
+struct PercentileRanges {
+  std::vector<std::pair<double, double>> y;  // (networks) the range of each network's plot
+  bool shared = true;
+};
+constexpr double kOwnScaleRatio = 10;
+PercentileRanges percentile_ranges(const LabState& s, int layer, bool unit, YScale mode);
+// The YScale choice as a small combo ("y scale: auto ▾"), with its tooltip.
+void y_scale_combo(ViewOptions& v);
 // A snapshot's histogram as bars of the share of values per bin; `shares` receives the bar
 // heights and must live until EndPlot.
 // Networks side by side: this one takes slot `slot` of `slots` in every bin.

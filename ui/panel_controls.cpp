@@ -416,6 +416,7 @@ void view_settings(ViewOptions& v) {
   tip("The text grows with the window's height (about 47 lines at any size), until + or − chooses a size.");
   ImGui::SliderFloat("loss smoothing", &v.loss_smoothing, 0.f, 0.995f, "%.3f");
   tip("Exponential smoothing of the bold train-loss line (0 = none). The shaded band is the raw loss's range.");
+  y_scale_combo(v);
   ImGui::Checkbox("percentiles of the typical unit", &v.unit_percentiles);
   tip("Percentiles tab: follow one unit of each layer (as the paper's Figure 1b/c) instead of all units.");
   const char* taps[] = {"x before normalization", "nonlinearity input", "activation output"};

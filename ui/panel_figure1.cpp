@@ -141,12 +141,12 @@ void loss_plot(const LabState& s, const ViewOptions& v, ImVec2 size) {
 
 // What the percentile plots below it show, said once for all of them (they need no legends,
 // which would cover the bands in plots this short).
-std::string unit_caption(const LabState& s) {
+std::string unit_caption(const LabState& s, bool shared_scale) {
   const NetworkConfig& cfg = s.active.networks[0];
   return "Input to " + std::string(to_string(cfg.model.activation)) + " unit " +
          std::to_string(s.active.stats.typical_unit) +
          " of the last hidden layer (Figure 1b, c) — line: median; dark band: 15th–85th, light band: 2nd–98th "
-         "percentile";
+         "percentile" + (shared_scale ? "" : "; each network on its own y scale");
 }
 
 void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, double y0, double y1) {
@@ -302,7 +302,9 @@ void panel_figure1(const LabState& s, const ViewOptions& v) {
   if (nets == 0 || s.active.networks.empty()) return;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float sp = ImGui::GetStyle().ItemSpacing.y;
-  const std::string caption = unit_caption(s);
+  const int last = static_cast<int>(s.active.networks[0].model.hidden.size()) - 1;
+  const PercentileRanges ranges = percentile_ranges(s, last, /*unit=*/true, v.y_scale);
+  const std::string caption = unit_caption(s, ranges.shared);
   const float caption_h = ImGui::CalcTextSize(caption.c_str(), nullptr, false, avail.x).y;
   // Three rows of plots share the height; below a readable minimum (large text beside the
   // lesson's text) they keep it and the tab scrolls.
@@ -314,15 +316,12 @@ void panel_figure1(const LabState& s, const ViewOptions& v) {
   ImGui::SameLine();
   loss_plot(s, v, cell);
 
-  const int last = static_cast<int>(s.active.networks[0].model.hidden.size()) - 1;
-  double y0, y1;
-  shared_percentile_range(s, last, /*unit=*/true, &y0, &y1);
   ImGui::TextWrapped("%s", caption.c_str());
   cell = grid_cell(nets, 1, 100);
   cell.y = row;
   for (int n = 0; n < nets; ++n) {
     if (n) ImGui::SameLine();
-    unit_plot(s, v, n, cell, y0, y1);
+    unit_plot(s, v, n, cell, ranges.y[n].first, ranges.y[n].second);
   }
   histogram_plot(s, v, ImVec2(ImGui::GetContentRegionAvail().x, row));
 }

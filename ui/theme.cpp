@@ -140,6 +140,7 @@ nlohmann::json to_json(const ViewOptions& v) {
           {"tab", static_cast<int>(v.tab)},
           {"selected_net", v.selected_net},
           {"unit_percentiles", v.unit_percentiles},
+          {"y_scale", static_cast<int>(v.y_scale)},
           {"heatmap_tap", v.heatmap_tap},
           {"loss_smoothing", v.loss_smoothing},
           {"early_phase", v.early_phase},
@@ -167,6 +168,8 @@ ViewOptions view_options_from_json(const nlohmann::json& j) {
   get("tab", tab);
   get("selected_net", v.selected_net);
   get("unit_percentiles", v.unit_percentiles);
+  int y_scale = static_cast<int>(v.y_scale);
+  get("y_scale", y_scale);
   get("heatmap_tap", v.heatmap_tap);
   get("loss_smoothing", v.loss_smoothing);
   get("early_phase", v.early_phase);
@@ -175,6 +178,7 @@ ViewOptions view_options_from_json(const nlohmann::json& j) {
   v.font_size = std::clamp(v.font_size, 0, kFontSizeCount - 1);
   v.tab = static_cast<LabTab>(std::clamp(tab, 0, static_cast<int>(LabTab::Count) - 1));
   v.heatmap_tap = std::clamp(v.heatmap_tap, 0, kTapCount - 1);
+  v.y_scale = static_cast<YScale>(std::clamp(y_scale, 0, 2));
   v.selected_net = std::max(0, v.selected_net);
   v.loss_smoothing = std::clamp(v.loss_smoothing, 0.f, 0.999f);
   return v;
