@@ -349,9 +349,10 @@ bool drive_recording(std::unique_ptr<Recorder>& recorder, ExportState& ex, const
     // The Export menu's region, fixed in size from now on; --record: the whole window.
     const bool region = !scripted && ex.region_max.x > ex.region_min.x && ex.region_max.y > ex.region_min.y;
     const bool add_mp4 = ex.record_mp4 && !is_mp4_path(ex.record_path);
-    const std::string path = scripted ? args.record : add_mp4 ? ex.record_path + ".mp4" : ex.record_path;
+    std::string path = scripted ? args.record : add_mp4 ? ex.record_path + ".mp4" : ex.record_path;
     ex.start_recording = false;
     try {
+      if (!scripted) path = export_path(ex, path);  // --record: as given, like every other argument
       recorder = start_recording(path, region ? static_cast<int>((ex.region_max.x - ex.region_min.x) * scale.x) : fb_w,
                                  region ? static_cast<int>((ex.region_max.y - ex.region_min.y) * scale.y) : fb_h,
                                  /*lossless=*/scripted);

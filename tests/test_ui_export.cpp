@@ -59,6 +59,39 @@ double saved_lr(const std::string& run_json) {
 
 // Headless frames of the whole lab: the outcome of an export stays up until dismissed, "● REC"
 // adds to the tab bar while recording, and the region a recording follows is where it should be.
+// Every export — data, session, recording, PNG — goes to one folder unless its name says
+// otherwise: relative names land in the folder (created at the first save), absolute and "~/"
+// names where they say; the folder is kept with the view settings; a folder that cannot be made
+// is named in the message.
+TEST(UiExportPanel, RelativeNamesGoToTheOneExportFolder) {
+  const fs::path home = fs::temp_directory_path() / ("bnlab_export_home_" + std::to_string(::getpid()));
+  fs::remove_all(home);
+  fs::create_directories(home);
+  const std::string old_home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  setenv("HOME", home.c_str(), 1);
+  ExportState e;
+  EXPECT_EQ(e.folder, "~/bnlab");
+  EXPECT_EQ(export_path(e, "bnlab-data.csv"), (home / "bnlab" / "bnlab-data.csv").string());
+  EXPECT_TRUE(fs::is_directory(home / "bnlab"));
+  EXPECT_EQ(export_path(e, "/tmp/x.png"), "/tmp/x.png");
+  EXPECT_EQ(export_path(e, "~/slides/x.png"), (home / "slides" / "x.png").string());
+  e.folder = (home / "lecture 3").string();
+  EXPECT_EQ(export_path(e, "s.bnlab.json"), (home / "lecture 3" / "s.bnlab.json").string());
+  std::ofstream(home / "file") << "x";
+  e.folder = (home / "file" / "sub").string();  // under a file: cannot be created
+  try {
+    export_path(e, "a.csv");
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& x) {
+    EXPECT_TRUE(Contains(x.what(), (home / "file" / "sub").string())) << x.what();
+  }
+  ViewOptions v;
+  v.exports.folder = "/srv/talks";
+  EXPECT_EQ(view_options_from_json(to_json(v)).exports.folder, "/srv/talks");
+  setenv("HOME", old_home.c_str(), 1);
+  fs::remove_all(home);
+}
+
 TEST(UiExportPanel, OutcomeIndicatorAndRegion) {
   HeadlessUi ui;
   LabSession lab(build_config("spiral-twins", "", {"backend=cpu"}), /*playing=*/false);

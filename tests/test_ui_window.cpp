@@ -228,8 +228,9 @@ TEST_F(UiDriven, PlotSavedAt4xWithTheLessonTextIsThatPlot) {
                        centre(b, "png_save") + " click 1\nsleep 4\nxdotool keydown Escape keyup Escape\nwait $pid\n");
   ASSERT_EQ(r.code, 0) << r.output;
   std::string saved;
-  for (const auto& f : fs::directory_iterator(dir_))
-    if (f.path().filename().string().rfind("bnlab-plot-", 0) == 0) saved = f.path().string();
+  if (fs::is_directory(dir_ / "bnlab"))  // the export folder, ~/bnlab (HOME is dir_)
+    for (const auto& f : fs::directory_iterator(dir_ / "bnlab"))
+      if (f.path().filename().string().rfind("bnlab-plot-", 0) == 0) saved = f.path().string();
   ASSERT_FALSE(saved.empty()) << "no plot PNG in " << dir_ << ": " << r.output;
 
   const nlohmann::json w = read_json(path("w.json"));

@@ -27,6 +27,13 @@ std::string absolute(const std::string& path) {
   return ec ? path : p.string();
 }
 
+// "~/x" as the shell reads it.
+std::filesystem::path expand_home(const std::string& path) {
+  const char* home = std::getenv("HOME");
+  if ((path == "~" || path.rfind("~/", 0) == 0) && home && *home) return std::filesystem::path(home) / path.substr(std::min<size_t>(2, path.size()));
+  return path;
+}
+
 // Runs one export; its outcome becomes the message shown under the menu.
 template <typename F>
 void attempt(ExportState& e, const std::string& done, F write) {
@@ -40,23 +47,54 @@ void attempt(ExportState& e, const std::string& done, F write) {
   }
 }
 
+}  // namespace
+
+std::string default_export_folder() {
+  const char* home = std::getenv("HOME");
+  return home && *home ? "~/bnlab" : ".";
+}
+
+std::string export_path(const ExportState& e, const std::string& typed) {
+  const std::filesystem::path p = expand_home(typed);
+  if (p.is_absolute()) return p.string();
+  const std::filesystem::path folder = expand_home(e.folder.empty() ? "." : e.folder);
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec) throw std::runtime_error("cannot create the export folder " + folder.string() + ": " + ec.message());
+  return (folder / p).string();
+}
+
+void export_folder_field(ExportState& e) {
+  ImGui::InputText("folder", &e.folder);
+  tip("Where files with a relative name go — data, sessions, recordings and PNGs alike (created when needed; ~ is "
+      "your home). A name that starts with / or ~/ goes where it says.");
+}
+
+namespace {
+
 // [SECTION] Menu sections
 
 void data_section(const LabState& s, ExportState& e) {
   ImGui::TextUnformatted("Data behind every view");
   ImGui::InputText("file name##data", &e.data_path);
-  tip("Without extension: .csv or .json is added. Relative to the directory bnlab started in.");
+  tip("Without extension: .csv or .json is added. In the folder above unless it starts with / or ~/.");
   if (ImGui::Button("Save CSV")) {
-    const std::string path = e.data_path + ".csv";
-    attempt(e, "Saved every series to " + absolute(path), [&] { save_series_csv(path, s.active, s.history); });
+    attempt(e, "", [&] {
+      const std::string path = export_path(e, e.data_path + ".csv");
+      save_series_csv(path, s.active, s.history);
+      e.message = "Saved every series to " + absolute(path);
+    });
   }
   tip("Long format, one value per row: network, layer, series, index, step, value, lo, hi, samples. Buckets with "
       "samples > 1 are decimated: step is their mean step, value their mean, lo/hi their min/max. Columns are "
       "described in the README.");
   ImGui::SameLine();
   if (ImGui::Button("Save JSON")) {
-    const std::string path = e.data_path + ".json";
-    attempt(e, "Saved every series to " + absolute(path), [&] { save_series_json(path, s.active, s.history); });
+    attempt(e, "", [&] {
+      const std::string path = export_path(e, e.data_path + ".json");
+      save_series_json(path, s.active, s.history);
+      e.message = "Saved every series to " + absolute(path);
+    });
   }
   tip("The same series as arrays per network and layer, with the run's configuration.");
 }
@@ -67,15 +105,16 @@ void session_section(LabSession& lab, ExportState& e) {
   tip("A .bnlab.json file: the settings, the whole history and every network's parameters.");
   if (ImGui::Button("Save session")) {
     attempt(e, "", [&] {
+      const std::string path = export_path(e, e.session_path);
       const LabSnapshot snap = lab.capture();
-      save_session(e.session_path, snap);
-      e.message = "Saved the session at step " + std::to_string(snap.step) + " to " + absolute(e.session_path);
+      save_session(path, snap);
+      e.message = "Saved the session at step " + std::to_string(snap.step) + " to " + absolute(path);
     });
   }
   tip("Saves the run as it is now. Opening it later shows the same picture, paused at this step.");
   ImGui::SameLine();
   if (ImGui::Button("Open session")) {
-    e.open_session = e.session_path;
+    attempt(e, "", [&] { e.open_session = export_path(e, e.session_path); });
     ImGui::CloseCurrentPopup();
   }
   tip("Replaces the current run with the saved one: its history, paused at the saved step. Play trains on from "
@@ -130,6 +169,8 @@ void panel_export(LabSession& lab, const LabState& s, ViewOptions& v) {
   if (ImGui::IsPopupOpen("export")) v.popup_button = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
   if (ImGui::BeginPopup("export")) {
     ImGui::PushItemWidth(ImGui::GetFontSize() * 16);
+    export_folder_field(e);
+    ImGui::Separator();
     data_section(s, e);
     ImGui::Separator();
     session_section(lab, e);

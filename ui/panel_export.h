@@ -16,8 +16,15 @@ namespace bnlab {
 constexpr const char* kChromePrefix = "##chrome";
 constexpr double kMessageSeconds = 8;
 
+// The folder exports go to unless a name says otherwise: ~/bnlab (the working directory when
+// there is no $HOME), created at the first save.
+std::string default_export_folder();
+
 struct ExportState {
-  // Paths as typed (relative to the directory bnlab started in).
+  // Where every export with a relative name goes (data, session, recording, PNG): one place,
+  // shown in both menus, changeable there, kept between runs. "~/" is the home directory.
+  std::string folder = default_export_folder();
+  // Names as typed: relative to `folder`, or absolute, or starting with "~/" (export_path).
   std::string data_path = "bnlab-data";        // + .csv or .json
   std::string session_path = "session.bnlab.json";
   std::string record_path = "bnlab-recording";  // a directory of PNG frames, or NAME.mp4
@@ -39,5 +46,12 @@ struct ExportState {
   // The rectangle record_region names this frame, in ImGui coordinates (set while drawing).
   ImVec2 region_min{0, 0}, region_max{0, 0};
 };
+
+// Where a name typed in a menu is written: as typed when absolute, in the home directory when it
+// starts with "~/", else in e.folder — which is created when missing (throws std::runtime_error
+// naming it when it cannot be).
+std::string export_path(const ExportState& e, const std::string& typed);
+// The folder's row in a menu: its path, editable, with what it is for.
+void export_folder_field(ExportState& e);
 
 }  // namespace bnlab

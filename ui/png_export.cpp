@@ -36,19 +36,10 @@ std::string default_png_path(const ViewOptions& v, long long step) {
     }
     while (what.back() == '-') what.pop_back();
   }
-  const std::string name = "bnlab-" + what + "-" + std::to_string(step) + ".png";
-  const char* home = std::getenv("HOME");
-  return home && *home ? (std::filesystem::path(home) / name).string() : name;
+  return "bnlab-" + what + "-" + std::to_string(step) + ".png";
 }
 
 namespace {
-
-// "~/x.png" as the shell would read it.
-std::string expand_home(const std::string& path) {
-  const char* home = std::getenv("HOME");
-  if (path.rfind("~/", 0) == 0 && home && *home) return (std::filesystem::path(home) / path.substr(2)).string();
-  return path;
-}
 
 // The rectangle [x0, x1) × [y0, y1) of an image, clamped to it.
 Image crop(const Image& img, int x0, int y0, int x1, int y1) {
@@ -95,10 +86,13 @@ void png_options(const LabState& s, ViewOptions& v) {
   ImGui::TextDisabled("%d × %d pixels", static_cast<int>(size.x) * e.scale, static_cast<int>(size.y) * e.scale);
   const std::string hint = default_png_path(v, static_cast<long long>(s.step));
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
+  export_folder_field(v.exports);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 22);
   ImGui::InputTextWithHint("file", hint.c_str(), &e.path);
   // The outcome wraps within the file row, so a long path never widens the popup off the screen.
   const float right = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x;
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Where to save; empty: %s", hint.c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The file, in the folder above unless it starts with / or ~/; empty: %s", hint.c_str());
   if (ImGui::Button("Save")) e.requested = true;
   v.frame_items.push_back({"png_save", {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
   if (!e.message.empty()) {
@@ -154,7 +148,14 @@ void plot_png_export(const LabState& s, ViewOptions& v) {
 void save_lab_png(LabSession& lab, ViewOptions& v, ImVec2 display_size, float dpi) {
   PngExport& e = v.png;
   e.requested = false;
-  const std::string path = e.path.empty() ? default_png_path(v, static_cast<long long>(lab.state()->step)) : expand_home(e.path);
+  std::string path;
+  try {
+    path = export_path(v.exports, e.path.empty() ? default_png_path(v, static_cast<long long>(lab.state()->step)) : e.path);
+  } catch (const std::exception& x) {
+    e.message = x.what();
+    e.message_is_error = true;
+    return;
+  }
   OffscreenSpec spec;
   spec.width = static_cast<int>(display_size.x);
   spec.height = static_cast<int>(display_size.y);

@@ -21,7 +21,7 @@ enum class PngArea { View, Window, Plot };
 struct PngExport {
   PngArea area = PngArea::View;  // the current tab's view, the whole window, or plot_title's plot
   int scale = 2;                 // 1, 2 or 4
-  std::string path;           // as typed; empty: ~/bnlab-<tab>-<step>.png
+  std::string path;           // as typed (export_path); empty: default_png_path
   bool requested = false;     // the app saves on its next frame, then clears it
 
   std::string message;  // the last save's path, or what went wrong
@@ -39,8 +39,8 @@ void panel_png_export(const LabState& s, ViewOptions& v);
 // per frame after every plot is drawn.
 void plot_png_export(const LabState& s, ViewOptions& v);
 
-// The file a save writes when no path was typed: ~/bnlab-<tab>-<step>.png, ~/bnlab-window-<step>.png
-// or ~/bnlab-plot-<title>-<step>.png (the current directory without $HOME).
+// The file name a save uses when none was typed, in the export folder (panel_export.h):
+// bnlab-<tab>-<step>.png, bnlab-window-<step>.png or bnlab-plot-<title>-<step>.png.
 std::string default_png_path(const ViewOptions& v, long long step);
 
 // Renders the lab offscreen (draw_lab at display_size, with the app's content scale dpi) at

@@ -144,7 +144,8 @@ nlohmann::json to_json(const ViewOptions& v) {
           {"heatmap_tap", v.heatmap_tap},
           {"loss_smoothing", v.loss_smoothing},
           {"early_phase", v.early_phase},
-          {"train_accuracy", v.train_accuracy}};
+          {"train_accuracy", v.train_accuracy},
+          {"export_folder", v.exports.folder}};
 }
 
 ViewOptions view_options_from_json(const nlohmann::json& j) {
@@ -174,6 +175,7 @@ ViewOptions view_options_from_json(const nlohmann::json& j) {
   get("loss_smoothing", v.loss_smoothing);
   get("early_phase", v.early_phase);
   get("train_accuracy", v.train_accuracy);
+  get("export_folder", v.exports.folder);
   // Out-of-range values from a hand-edited file are clamped, never trusted.
   v.font_size = std::clamp(v.font_size, 0, kFontSizeCount - 1);
   v.tab = static_cast<LabTab>(std::clamp(tab, 0, static_cast<int>(LabTab::Count) - 1));
