@@ -2,6 +2,7 @@
 //
 // [SECTION] Activations
 // [SECTION] Parameters in and out
+// [SECTION] Sparse batches
 // [SECTION] Forward
 // [SECTION] Backward
 // [SECTION] Update
@@ -9,6 +10,7 @@
 #include "core/cpu_network.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace bnlab {
 
@@ -122,27 +124,94 @@ NetworkParams CpuNetwork<T>::params() const {
   return p;
 }
 
+// [SECTION] Sparse batches
+
+namespace {
+
+// out[0..B) = Σ_e value[e] · col(index[e])[0..B), e < count, for columns `ld` apart from `m` on:
+// the partial sums stay in vector registers through all the terms, in two sets (even and odd
+// terms) so that consecutive multiply-adds do not wait for each other.
+template <int B, class T>
+void scaled_sum_block(const T* m, Eigen::Index ld, const int32_t* index, const T* value, int32_t count, T* out) {
+  // Fixed-size Eigen vectors: whole vector-register operations, unrolled when compiling (a plain
+  // loop here gets vectorized across the terms instead, with gathers).
+  using Block = Eigen::Matrix<T, B, 1>;
+  Block even = Block::Zero(), odd = Block::Zero();
+  int32_t e = 0;
+  for (; e + 1 < count; e += 2) {
+    even.noalias() += value[e] * Eigen::Map<const Block>(m + index[e] * ld);
+    odd.noalias() += value[e + 1] * Eigen::Map<const Block>(m + index[e + 1] * ld);
+  }
+  if (e < count) even.noalias() += value[e] * Eigen::Map<const Block>(m + index[e] * ld);
+  Eigen::Map<Block> sum(out);
+  sum = even + odd;
+}
+
+// out (M.rows()) = Σ_e value[e] · M.col(index[e]), e < count: a few of M's columns, scaled and
+// summed, in blocks of 64 rows, then one block for each binary digit of what is left (100 rows:
+// 64 + 32 + 4), so that every block's length is known when compiling.
+template <class Mat, class T>
+void scaled_column_sum(const Mat& M, const int32_t* index, const T* value, int32_t count, T* out) {
+  const Eigen::Index rows = M.rows(), ld = M.outerStride();
+  Eigen::Index r = 0;
+  for (; rows - r >= 64; r += 64) scaled_sum_block<64>(M.data() + r, ld, index, value, count, out + r);
+  auto tail = [&](auto block) {
+    constexpr int B = decltype(block)::value;
+    if ((rows - r) & B) {
+      scaled_sum_block<B>(M.data() + r, ld, index, value, count, out + r);
+      r += B;
+    }
+  };
+  tail(std::integral_constant<int, 32>());
+  tail(std::integral_constant<int, 16>());
+  tail(std::integral_constant<int, 8>());
+  tail(std::integral_constant<int, 4>());
+  tail(std::integral_constant<int, 2>());
+  tail(std::integral_constant<int, 1>());
+}
+
+}  // namespace
+
+template <class T>
+void SparseBatch<T>::index_inputs(int in) {
+  const size_t nonzeros = example_input.size();
+  input_start.assign(static_cast<size_t>(in) + 1, 0);
+  for (int32_t p : example_input) ++input_start[p + 1];
+  for (int p = 0; p < in; ++p) input_start[p + 1] += input_start[p];
+  input_example.resize(nonzeros);
+  input_value.resize(nonzeros);
+  // Examples in ascending order: each input's entries come out ascending. `next` (in) is where
+  // input p's next entry goes.
+  std::vector<int32_t> next(input_start.begin(), input_start.end() - 1);
+  for (int j = 0; j < examples(); ++j)
+    for (int32_t e = example_start[j]; e < example_start[j + 1]; ++e) {
+      const int32_t at = next[example_input[e]]++;
+      input_example[at] = j;
+      input_value[at] = example_value[e];
+    }
+}
+
 // [SECTION] Forward
 
 template <class T>
 void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise,
-                                   const ActiveInputs* active) {
+                                   const SparseBatch<T>* sparse) {
   Layer& L = layers_[static_cast<size_t>(l)];
-  if (active) {
-    // W is column-major: a run of inputs is one contiguous block of W.
-    w_active_.resize(L.W.rows(), u.rows());
-    Eigen::Index c = 0;
-    for (const InputRun& r : *active) {
-      w_active_.middleCols(c, r.count) = L.W.middleCols(r.first, r.count);
-      c += r.count;
+  if (sparse) {
+    // x.col(j) = Σ u(p, j)·W.col(p) over example j's non-zero inputs p.
+    const Sparse& s = *sparse;
+    L.x.resize(L.W.rows(), s.examples());
+    for (Eigen::Index j = 0; j < L.x.cols(); ++j) {
+      const int32_t first = s.example_start[j];
+      scaled_column_sum(L.W, s.example_input.data() + first, s.example_value.data() + first, s.example_start[j + 1] - first,
+                        L.x.col(j).data());
     }
-    L.x.noalias() = w_active_ * u;
   } else {
     L.x.noalias() = L.W * u;
   }
   if (L.has_bias) L.x.colwise() += L.b;
   const T eps = static_cast<T>(cfg_.bn.eps);
-  const Eigen::Index m = u.cols();
+  const Eigen::Index m = L.x.cols();
 
   switch (L.norm) {
     case Norm::None:
@@ -208,11 +277,11 @@ void CpuNetwork<T>::forward_hidden(int l, const Mat& u, PassMode mode, const BnN
 
 template <class T>
 T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise,
-                         const ActiveInputs* active, int from) {
+                         const SparseBatch<T>* sparse, int from) {
   const Mat* input = from == 0 ? &u : &layers_[static_cast<size_t>(from) - 1].output();
   const size_t hidden = layers_.size() - 1;
   for (size_t l = static_cast<size_t>(from); l < hidden; ++l) {
-    forward_hidden(static_cast<int>(l), *input, mode, noise, l == 0 ? active : nullptr);
+    forward_hidden(static_cast<int>(l), *input, mode, noise, l == 0 ? sparse : nullptr);
     input = &layers_[l].output();
   }
   Layer& out = layers_.back();
@@ -220,7 +289,7 @@ T CpuNetwork<T>::forward(const Mat& u, const int32_t* labels, PassMode mode, con
   out.a.colwise() += out.b;
 
   // Softmax cross-entropy, stabilized by subtracting each column's maximum.
-  const Eigen::Index m = u.cols();
+  const Eigen::Index m = out.a.cols();
   probs_ = out.a.rowwise() - out.a.colwise().maxCoeff();
   probs_ = probs_.array().exp().matrix();
   const auto sums = probs_.colwise().sum().eval();
@@ -264,10 +333,10 @@ void CpuNetwork<T>::backward_norm(Layer& L) {
 }
 
 template <class T>
-void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveInputs* active, int down_to) {
+void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const SparseBatch<T>* sparse, int down_to) {
   const size_t hidden = layers_.size() - 1;
   Layer& out = layers_.back();
-  const Eigen::Index m = u.cols();
+  const Eigen::Index m = probs_.cols();
 
   // ∂ℓ/∂logits = (softmax − onehot) / m for the batch-mean loss.
   out.dz = probs_;
@@ -281,19 +350,16 @@ void CpuNetwork<T>::backward(const Mat& u, const int32_t* labels, const ActiveIn
       activation_backward(cfg_.model.activation, L.z, L.a, L.dz);
       backward_norm(L);
     }
-    const Mat& input = l == 0 ? u : layers_[l - 1].output();
-    if (l == 0 && active) {
-      dw_active_.noalias() = L.dz * u.transpose();
-      Eigen::Index c = 0, next = 0;  // next: the first input not yet written
-      for (const InputRun& r : *active) {
-        L.dW.middleCols(next, r.first - next).setZero();
-        L.dW.middleCols(r.first, r.count) = dw_active_.middleCols(c, r.count);
-        c += r.count;
-        next = r.first + r.count;
+    if (l == 0 && sparse) {
+      // ∂ℓ/∂W.col(p) = Σ u(p, j)·dz.col(j) over the examples j in which input p is non-zero.
+      const Sparse& s = *sparse;
+      for (Eigen::Index p = 0; p < L.dW.cols(); ++p) {
+        const int32_t first = s.input_start[p];
+        scaled_column_sum(L.dz, s.input_example.data() + first, s.input_value.data() + first, s.input_start[p + 1] - first,
+                          L.dW.col(p).data());
       }
-      L.dW.rightCols(L.dW.cols() - next).setZero();
     } else {
-      L.dW.noalias() = L.dz * input.transpose();
+      L.dW.noalias() = L.dz * (l == 0 ? u : layers_[l - 1].output()).transpose();
     }
     if (L.has_bias) L.db = L.dz.rowwise().sum();
     if (l > static_cast<size_t>(down_to)) layers_[l - 1].dz.noalias() = L.W.transpose() * L.dz;
@@ -331,6 +397,8 @@ void CpuNetwork<T>::update() {
   }
 }
 
+template struct SparseBatch<float>;
+template struct SparseBatch<double>;
 template class CpuNetwork<float>;
 template class CpuNetwork<double>;
 

@@ -7,12 +7,12 @@
 // Activations are (width, batch) column-major: one column per example, so a gathered batch of
 // dataset rows is already in place and every product is a plain GEMM.
 //
-// The first layer may be given only the batch's active inputs: the input features that are not
-// zero for every example of the mini-batch (on MNIST about 470 of 784 at batch 60). The others
-// add exactly 0 to W u and to ∂ℓ/∂W = dz uᵀ, so the two products run over the active columns of
-// W alone; ∂ℓ/∂W of the inactive columns is 0. Active inputs come as runs of consecutive indices
-// (image rows: a few dozen runs on MNIST), so that W's columns are gathered and ∂ℓ/∂W's
-// scattered as whole blocks.
+// The first layer may be given a sparse batch: its non-zero inputs only (MNIST's digits have
+// about 19% of their 784 pixels non-zero). A zero input adds exactly 0 to W u and to
+// ∂ℓ/∂W = dz uᵀ, so the two products run over the non-zeros alone: example j's pre-activation is
+// Σ u(p, j)·W.col(p) over its non-zero inputs p, and ∂ℓ/∂W.col(p) = Σ u(p, j)·dz.col(j) over the
+// examples in which input p is non-zero (0 where it is 0 in the whole batch). W and dz are
+// column-major, so every term is a contiguous column of `width` values.
 #pragma once
 
 #include <cstdint>
@@ -36,11 +36,21 @@ enum class PassMode {
 
 // [SECTION] Layout
 
-// Inputs first … first + count − 1 of the first layer, all active.
-struct InputRun {
-  int32_t first = 0, count = 0;
+// A mini-batch u (in, m) by its non-zero entries, listed both ways round: by example for the
+// forward product, by input for the weight gradient.
+template <class T>
+struct SparseBatch {
+  std::vector<int32_t> example_start;  // (m + 1) example j's entries are example_start[j] … example_start[j + 1] − 1
+  std::vector<int32_t> example_input;  // (nonzeros) each entry's input, ascending within an example
+  std::vector<T> example_value;        // (nonzeros)
+  std::vector<int32_t> input_start;    // (in + 1) input p's entries are input_start[p] … input_start[p + 1] − 1
+  std::vector<int32_t> input_example;  // (nonzeros) each entry's example, ascending within an input
+  std::vector<T> input_value;          // (nonzeros)
+
+  int examples() const { return static_cast<int>(example_start.size()) - 1; }
+  // Fills the by-input lists from the by-example ones (a counting sort on the input).
+  void index_inputs(int in);
 };
-using ActiveInputs = std::vector<InputRun>;  // ascending, not touching
 
 template <class T>
 struct CpuLayer {
@@ -89,11 +99,11 @@ class CpuNetwork {
   using Layer = CpuLayer<T>;
   using Mat = typename Layer::Mat;
   using Vec = typename Layer::Vec;
+  using Sparse = SparseBatch<T>;
 
   CpuNetwork(const NetworkConfig& cfg, const NetworkParams& p);
 
-  // Forward pass over a batch u (in, m) — or, with `active` (runs of k inputs in all), over u
-  // (k, m) holding only those rows of the batch, every other input being 0 for all m examples.
+  // Forward pass over a batch u (in, m) — or, with `sparse`, over that batch (u is not read).
   // Fills every layer's caches and returns the mean cross-entropy against `labels` (m). In Train
   // mode BN's running statistics are updated. With `noise` (Train and Probe passes only) and
   // bn.noise_mean/noise_std set, BN layers add the noisy-BN draws of that key (bn_noise.h) to z;
@@ -103,10 +113,10 @@ class CpuNetwork {
   // each hidden layer's activation is dropped with that key's masks (dropout.h); without a key a
   // pass never drops.
   T forward(const Mat& u, const int32_t* labels, PassMode mode, const BnNoiseKey* noise = nullptr,
-            const ActiveInputs* active = nullptr, int from = 0);
+            const SparseBatch<T>* sparse = nullptr, int from = 0);
   // Gradients of the last forward pass's loss (which must have been a Train or Probe pass), given
-  // the same u and `active`; with `down_to` > 0, of layers down_to … k only (the others' are stale).
-  void backward(const Mat& u, const int32_t* labels, const ActiveInputs* active = nullptr, int down_to = 0);
+  // the same u and `sparse`; with `down_to` > 0, of layers down_to … k only (the others' are stale).
+  void backward(const Mat& u, const int32_t* labels, const SparseBatch<T>* sparse = nullptr, int down_to = 0);
   // SGD with heavy-ball momentum, as PyTorch: v = μ·v + g; θ −= lr·v. Frozen γ/β stay put.
   void update();
 
@@ -124,16 +134,16 @@ class CpuNetwork {
   void set_velocity(const NetworkParams& v);
 
  private:
-  void forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise, const ActiveInputs* active);
+  void forward_hidden(int l, const Mat& u, PassMode mode, const BnNoiseKey* noise, const SparseBatch<T>* sparse);
   void backward_norm(Layer& L);  // dz → dx, in place in L.dz
 
   NetworkConfig cfg_;
   std::vector<Layer> layers_;  // hidden layers, then the output layer
   Mat probs_;                  // (classes, m)
-  Mat w_active_;               // (out, k) the first layer's W at the active inputs
-  Mat dw_active_;              // (out, k) ∂ℓ/∂W at the active inputs
 };
 
+extern template struct SparseBatch<float>;
+extern template struct SparseBatch<double>;
 extern template class CpuNetwork<float>;
 extern template class CpuNetwork<double>;
 

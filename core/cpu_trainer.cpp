@@ -40,70 +40,83 @@ void gather(const Dataset& d, const int32_t* idx, int m, Mat& u) {
 
 // Steps per chunk: one barrier per chunk, and the chunk's batch indices held at once.
 constexpr int64_t kChunkSteps = 64;
-// The first layer works on the active inputs only when they are at most this share of all
-// inputs. Gathering W's columns and the inputs and scattering ∂ℓ/∂W cost about what skipping a
-// fifth of the products saves (measured with bench_cpu and by hand: MNIST at batch 60, ~60%
-// active, trains ~1.1× faster; Fashion-MNIST, ~98% active, stays dense).
-constexpr double kSparseMaxShare = 0.8;
+// The first layer takes a batch as its non-zero inputs when they are at most this share of the
+// batch's entries. A non-zero costs a column of W in the forward product, one of dz in the weight
+// gradient, and listing it: several times what an entry costs the dense products. Measured on the
+// paper network (one network, every batch made sparse, 2-core AMD EPYC), a sparse step costs
+// about 0.4 + 1.7·share dense steps — 0.7 on MNIST (19% non-zero), 1.2 on Fashion-MNIST (50%),
+// 2.1 on dense blobs — so the two break even at a share of about 0.36.
+constexpr double kSparseMaxShare = 0.35;
 
-// One bit per input of every training example: set when the input is not 0 (NaN counts as not
-// 0). A batch's active inputs are the OR of its examples' masks — a few hundred word operations,
-// so the choice between the sparse and the dense first layer is made afresh for every batch.
-struct InputMasks {
-  int words = 0;                // per example: (dim + 63) / 64
-  std::vector<uint64_t> bits;   // (examples, words)
+// The share of the set's inputs that are not 0 (NaN counts as not 0).
+double nonzero_share(const Dataset& d) {
+  const auto zeros = std::count(d.x.begin(), d.x.end(), 0.0f);
+  return d.x.empty() ? 0.0 : 1.0 - static_cast<double>(zeros) / static_cast<double>(d.x.size());
+}
 
-  explicit InputMasks(const Dataset& d) : words((d.dim + 63) / 64), bits(static_cast<size_t>(d.size()) * words, 0) {
+// Every training example's non-zero inputs (NaN counts as not 0), listed once, so that a
+// batch's non-zero count is m look-ups and its sparse form m contiguous copies (picking them from
+// the examples' rows instead waits on a cache miss for nearly every one).
+struct NonZeroInputs {
+  std::vector<int64_t> start;  // (examples + 1) example i's entries are start[i] … start[i + 1] − 1
+  std::vector<int32_t> input;  // (nonzeros) each entry's input, ascending within an example
+  std::vector<float> value;    // (nonzeros)
+
+  explicit NonZeroInputs(const Dataset& d) {
+    start.push_back(0);
     for (int i = 0; i < d.size(); ++i) {
       const float* x = d.example(i);
-      uint64_t* row = bits.data() + static_cast<size_t>(i) * words;
       for (int f = 0; f < d.dim; ++f)
-        if (!(x[f] == 0.0f)) row[f / 64] |= uint64_t{1} << (f % 64);
+        if (!(x[f] == 0.0f)) {
+          input.push_back(f);
+          value.push_back(x[f]);
+        }
+      start.push_back(static_cast<int64_t>(input.size()));
     }
   }
+  int count(int32_t example) const { return static_cast<int>(start[example + 1] - start[example]); }
 };
 
 // One worker's copy of the current step's mini-batch, and its evaluation scratch.
 struct WorkerBatch {
-  Mat u{0, 0};                  // (dim, m), or (active inputs, m) when `active` is not empty
-  ActiveInputs active;          // runs of the inputs not zero in every example; empty = u is dense
-  std::vector<uint64_t> mask;   // (words) the batch's active inputs
+  Mat u{0, 0};                  // (dim, m); not filled when `is_sparse`
+  SparseBatch<float> sparse;    // the batch's non-zero inputs, when `is_sparse`
+  bool is_sparse = false;
   std::vector<int32_t> y;       // (m) labels
   Mat eval_u{0, 0};             // (dim, chunk) test or training-subset examples being evaluated
   LandscapeScratch<float> meter;  // the meters' networks (core/landscape.h)
+
+  const SparseBatch<float>* sparse_or_null() const { return is_sparse ? &sparse : nullptr; }
 };
 
-// Gathers examples idx[0..m) into b: only the active inputs when `masks` are given and the
-// active inputs are few enough to pay, else all.
-void prepare(const Dataset& d, const InputMasks* masks, const int32_t* idx, int m, WorkerBatch& b) {
+// Gathers examples idx[0..m) into b: as a sparse batch when `nonzeros` are given and few enough
+// to pay, else dense.
+void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx, int m, WorkerBatch& b) {
   b.y.resize(m);
   for (int j = 0; j < m; ++j) b.y[j] = d.y[idx[j]];
-  b.active.clear();
-  int count = 0;
-  if (masks) {
-    b.mask.assign(masks->words, 0);
-    for (int j = 0; j < m; ++j) {
-      const uint64_t* row = masks->bits.data() + static_cast<size_t>(idx[j]) * masks->words;
-      for (int w = 0; w < masks->words; ++w) b.mask[w] |= row[w];
-    }
-    for (uint64_t w : b.mask) count += __builtin_popcountll(w);
-  }
-  // A batch of all-zero examples (count 0) takes the dense path too: u is never empty.
-  if (!masks || count == 0 || count > kSparseMaxShare * d.dim) {
+  int64_t count = 0;
+  if (nonzeros)
+    for (int j = 0; j < m; ++j) count += nonzeros->count(idx[j]);
+  b.is_sparse = nonzeros && count <= kSparseMaxShare * d.dim * m;
+  if (!b.is_sparse) {
     gather(d, idx, m, b.u);
     return;
   }
-  for (int f = 0; f < d.dim; ++f) {
-    if (!(b.mask[f / 64] >> (f % 64) & 1)) continue;
-    if (!b.active.empty() && b.active.back().first + b.active.back().count == f) ++b.active.back().count;
-    else b.active.push_back({f, 1});
-  }
-  b.u.resize(count, m);
+  SparseBatch<float>& s = b.sparse;
+  s.example_start.resize(static_cast<size_t>(m) + 1);
+  s.example_input.resize(static_cast<size_t>(count));
+  s.example_value.resize(static_cast<size_t>(count));
+  int32_t e = 0;
   for (int j = 0; j < m; ++j) {
-    const float* x = d.example(idx[j]);
-    float* col = b.u.col(j).data();
-    for (const InputRun& r : b.active) col = std::copy_n(x + r.first, r.count, col);
+    s.example_start[j] = e;
+    const int64_t first = nonzeros->start[idx[j]];
+    const int n = nonzeros->count(idx[j]);
+    std::copy_n(nonzeros->input.data() + first, n, s.example_input.data() + e);
+    std::copy_n(nonzeros->value.data() + first, n, s.example_value.data() + e);
+    e += n;
   }
+  s.example_start[m] = e;
+  s.index_inputs(d.dim);
 }
 
 class CpuTrainer final : public Trainer {
@@ -129,7 +142,9 @@ class CpuTrainer final : public Trainer {
       nets_.emplace_back(n, init_params(n.model, n.bn, data.train.dim, data.train.classes, cfg.seed));
     diverged_at_.assign(nets_.size(), -1);
     batches_.resize(static_cast<size_t>(pool_.size()));
-    if (sparse_first_layer) masks_.emplace(data.train);
+    // A set that is dense on the whole keeps dense batches and needs no lists (Fashion-MNIST's would
+    // take 190 MB).
+    if (sparse_first_layer && nonzero_share(data.train) <= kSparseMaxShare) nonzeros_.emplace(data.train);
     grad_norm_.resize(nets_.size());
     update_ratio_.resize(nets_.size());
 
@@ -178,7 +193,7 @@ class CpuTrainer final : public Trainer {
         size_t meter = first_meter;
         for (int64_t k = 0; k < steps; ++k) {
           const int32_t* idx = chunk_idx_.data() + k * batch_;
-          prepare(data_.train, masks_ ? &*masks_ : nullptr, idx, batch_, b);
+          prepare(data_.train, nonzeros_ ? &*nonzeros_ : nullptr, idx, batch_, b);
           if (meter < landscape_.size() && landscape_[meter].step == first_step + k)
             measure_landscapes(w, b, landscape_[meter++]);
           const bool last = last_chunk && k + 1 == steps;
@@ -249,13 +264,12 @@ class CpuTrainer final : public Trainer {
     if (diverged_at_[n] >= 0) return kNaN;
     Net& net = nets_[n];
     const BnNoiseKey noise{cfg_.seed, step - 1};
-    const ActiveInputs* active = b.active.empty() ? nullptr : &b.active;
-    const float loss = net.forward(b.u, b.y.data(), PassMode::Train, &noise, active);
+    const float loss = net.forward(b.u, b.y.data(), PassMode::Train, &noise, b.sparse_or_null());
     if (!std::isfinite(loss)) {
       diverged_at_[n] = step;
       return loss;
     }
-    net.backward(b.u, b.y.data(), active);
+    net.backward(b.u, b.y.data(), b.sparse_or_null());
     net.update();
     if (measure_norms) {
       // ‖ΔW‖ is lr·‖v‖ with momentum, lr·‖∂ℓ/∂W‖ without.
@@ -276,10 +290,9 @@ class CpuTrainer final : public Trainer {
   // train on, as that step reads it, with its noise draws.
   void measure_landscapes(int w, WorkerBatch& b, LandscapeStats& m) {
     const BnNoiseKey noise{cfg_.seed, m.step};
-    const ActiveInputs* active = b.active.empty() ? nullptr : &b.active;
     for (int n = w; n < network_count(); n += pool_.size())
       if (diverged_at_[n] < 0)
-        m.networks[n] = measure_landscape(nets_[n], b.u, active, b.y.data(), noise, m.multipliers, b.meter);
+        m.networks[n] = measure_landscape(nets_[n], b.u, b.sparse_or_null(), b.y.data(), noise, m.multipliers, b.meter);
   }
 
   NetworkStats measure(int n, bool with_eval, Mat& eval_u) {
@@ -357,7 +370,7 @@ class CpuTrainer final : public Trainer {
   const RunConfig cfg_;
   const DataSplit& data_;
   // The training examples' non-zero inputs, for the sparse first layer (none: always dense).
-  std::optional<InputMasks> masks_;
+  std::optional<NonZeroInputs> nonzeros_;
   int batch_ = cfg_.batch;
   BatchOrder order_;
   WorkerPool pool_;

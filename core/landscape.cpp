@@ -116,7 +116,7 @@ CpuNetwork<T>& load(std::optional<CpuNetwork<T>>& scratch, const CpuNetwork<T>& 
 
 template <class T>
 NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuNetwork<T>::Mat& u,
-                                   const ActiveInputs* active, const int32_t* labels, const BnNoiseKey& noise,
+                                   const typename CpuNetwork<T>::Sparse* sparse, const int32_t* labels, const BnNoiseKey& noise,
                                    const std::vector<double>& multipliers, LandscapeScratch<T>& scratch) {
   NetworkLandscape out;
   out.measured = true;
@@ -125,8 +125,8 @@ NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuN
   // θ_t: the gradient g the next update will use (a probe pass computes the training pass's
   // values without moving BN's running statistics) ...
   CpuNetwork<T>& at = load(scratch.at, net, true);
-  at.forward(u, labels, PassMode::Probe, &noise, active);
-  at.backward(u, labels, active);
+  at.forward(u, labels, PassMode::Probe, &noise, sparse);
+  at.backward(u, labels, sparse);
   // ... then θ_{t+1} by the network's own update, momentum included. `at` keeps g in its
   // gradients: update() reads them and moves the parameters and momentum buffers only.
   at.update();
@@ -139,8 +139,8 @@ NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuN
   CpuNetwork<T>& moved = load(scratch.moved, net, false);
   for (size_t i = 1; i < layers; ++i) {
     copy_layer_parameters(moved.layers()[i - 1], at.layers()[i - 1]);
-    moved.forward(u, labels, PassMode::Probe, &noise, active, static_cast<int>(i - 1));
-    moved.backward(u, labels, active, static_cast<int>(i));
+    moved.forward(u, labels, PassMode::Probe, &noise, sparse, static_cast<int>(i - 1));
+    moved.backward(u, labels, sparse, static_cast<int>(i));
     const auto& G = at.layers()[i].dW;
     const auto& G2 = moved.layers()[i].dW;
     const double g_norm = G.template cast<double>().norm(), g2_norm = G2.template cast<double>().norm();
@@ -162,8 +162,8 @@ NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuN
     for_each_trainable(net, [&](size_t l, auto p, auto d) {
       moved.layers()[l].*p = net.layers()[l].*p - static_cast<T>(eta) * at.layers()[l].*d;
     });
-    out.loss_at.push_back(static_cast<float>(moved.forward(u, labels, PassMode::Probe, &noise, active)));
-    moved.backward(u, labels, active);
+    out.loss_at.push_back(static_cast<float>(moved.forward(u, labels, PassMode::Probe, &noise, sparse)));
+    moved.backward(u, labels, sparse);
     double d_sq = 0;
     for_each_trainable(net, [&](size_t l, auto, auto d) {
       d_sq += (at.layers()[l].*d - moved.layers()[l].*d).template cast<double>().squaredNorm();
@@ -186,7 +186,7 @@ NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuN
 
 #define BNLAB_MEASURE_LANDSCAPE(T)                                                                               \
   template NetworkLandscape measure_landscape<T>(const CpuNetwork<T>&, const CpuNetwork<T>::Mat&,                \
-                                                 const ActiveInputs*, const int32_t*, const BnNoiseKey&,         \
+                                                 const CpuNetwork<T>::Sparse*, const int32_t*, const BnNoiseKey&,         \
                                                  const std::vector<double>&, LandscapeScratch<T>&);              \
   template NetworkLandscape measure_landscape<T>(const CpuNetwork<T>&, const CpuNetwork<T>::Mat&, const int32_t*, \
                                                  const BnNoiseKey&, const std::vector<double>&);

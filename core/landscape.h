@@ -80,12 +80,12 @@ struct LandscapeScratch {
   std::optional<CpuNetwork<T>> moved;  // the ICS and landscape points
 };
 
-// Measures `net` at its current parameters on the batch u (in, m) — or, with `active`, u (k, m)
-// holding the batch's active inputs only, as CpuNetwork::forward takes them — with `labels` (m);
+// Measures `net` at its current parameters on the batch u (in, m) — or, with `sparse`, on that
+// batch, as CpuNetwork::forward takes them — with `labels` (m);
 // `noise` as the next training step's forward pass would use it. `net` is not changed.
 template <class T>
 NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuNetwork<T>::Mat& u,
-                                   const ActiveInputs* active, const int32_t* labels, const BnNoiseKey& noise,
+                                   const typename CpuNetwork<T>::Sparse* sparse, const int32_t* labels, const BnNoiseKey& noise,
                                    const std::vector<double>& multipliers, LandscapeScratch<T>& scratch);
 // The same on a dense batch, with scratch networks of its own.
 template <class T>

@@ -84,8 +84,9 @@ inline void check_seek(int64_t step, int64_t order_start) {
 }
 
 // The CPU reference (Eigen, float32) on resolve_threads(cfg.threads, false) threads at most, one
-// network per thread. Its first layer skips the inputs that are zero in a whole mini-batch when
-// that pays (sparse_first_layer = false: never; benchmarks compare). Throws ConfigError for
+// network per thread. Its first layer works on each example's non-zero inputs only when a
+// mini-batch is sparse enough for that to pay (sparse_first_layer = false: never; benchmarks
+// compare). Throws ConfigError for
 // settings it cannot train.
 std::unique_ptr<Trainer> make_cpu_trainer(const RunConfig& cfg, const DataSplit& data, bool sparse_first_layer = true);
 

@@ -262,23 +262,41 @@ TEST(GradNoisyBn, NoisyBatchNormMatchesCentralDifferences) {
   check_tensor("input u", b.u, du, loss);
 }
 
-// The first layer over the active inputs only (inputs 1 and 4 are 0 in every example): the same
-// loss and gradients as the dense pass up to round-off, ∂ℓ/∂W exactly 0 at the inactive inputs,
-// and the gradients still match central differences; with BN, LayerNorm and none first.
-TEST(GradSparseInput, ActiveInputsGiveTheDenseLossAndGradients) {
+// u's non-zero entries as the first layer takes them.
+SparseBatch<double> sparse_of(const Mat& u) {
+  SparseBatch<double> s;
+  for (Eigen::Index j = 0; j < u.cols(); ++j) {
+    s.example_start.push_back(static_cast<int32_t>(s.example_input.size()));
+    for (Eigen::Index p = 0; p < u.rows(); ++p)
+      if (u(p, j) != 0) {
+        s.example_input.push_back(static_cast<int32_t>(p));
+        s.example_value.push_back(u(p, j));
+      }
+  }
+  s.example_start.push_back(static_cast<int32_t>(s.example_input.size()));
+  s.index_inputs(static_cast<int>(u.rows()));
+  return s;
+}
+
+// The first layer over a batch's non-zero inputs only: the same loss and gradients as the dense
+// pass up to round-off, ∂ℓ/∂W exactly 0 at an input that is 0 in every example, and the
+// gradients still match central differences; with BN, LayerNorm and none first. The batch has
+// scattered zeros, two inputs 0 throughout and an example that is all zeros.
+TEST(GradSparseInput, NonZeroInputsGiveTheDenseLossAndGradients) {
   for (Norm first : {Norm::None, Norm::Batch, Norm::Layer}) {
     const NetworkConfig cfg = make_config(Activation::Tanh, {first, Norm::None}, true);
     Net dense = make_net(cfg, 6), sparse = make_net(cfg, 6);
     Batch b = make_batch(6);
     b.u.row(1).setZero();
     b.u.row(4).setZero();
-    const ActiveInputs active = {{0, 1}, {2, 2}};  // inputs 0, 2, 3
-    Mat compact(3, b.u.cols());
-    compact << b.u.row(0), b.u.row(2), b.u.row(3);
+    b.u.col(3).setZero();
+    b.u(0, 5) = b.u(2, 0) = b.u(3, 7) = 0;
+    const SparseBatch<double> s = sparse_of(b.u);
+    EXPECT_EQ(s.input_start[2] - s.input_start[1], 0);
     const double loss_dense = dense.forward(b.u, b.labels.data(), PassMode::Train);
     dense.backward(b.u, b.labels.data());
-    const double loss_sparse = sparse.forward(compact, b.labels.data(), PassMode::Train, nullptr, &active);
-    sparse.backward(compact, b.labels.data(), &active);
+    const double loss_sparse = sparse.forward(Mat(), b.labels.data(), PassMode::Train, nullptr, &s);
+    sparse.backward(Mat(), b.labels.data(), &s);
     const std::string tag = std::string("first layer norm ") + to_string(first);
     EXPECT_NEAR(loss_sparse, loss_dense, 1e-13) << tag;
     for (size_t l = 0; l < dense.layers().size(); ++l) {
@@ -291,6 +309,30 @@ TEST(GradSparseInput, ActiveInputsGiveTheDenseLossAndGradients) {
     auto loss = [&] { return sparse.forward(b.u, b.labels.data(), PassMode::Probe); };
     check_parameters(sparse, true, loss);
   }
+}
+
+// The edges of a sparse batch: a batch of one example, and a batch with no non-zero at all (the
+// first layer's pre-activation is its bias alone and ∂ℓ/∂W is 0), as the dense pass gives them.
+TEST(GradSparseInput, OneExampleAndAllZeroBatches) {
+  const NetworkConfig cfg = make_config(Activation::Sigmoid, {Norm::Layer, Norm::None}, true);
+  Batch one = make_batch(7, 1), zeros = make_batch(8);
+  one.u(2, 0) = 0;
+  zeros.u.setZero();
+  for (const Batch* b : {&one, &zeros}) {
+    Net dense = make_net(cfg, 9), sparse = make_net(cfg, 9);
+    const SparseBatch<double> s = sparse_of(b->u);
+    const double loss_dense = dense.forward(b->u, b->labels.data(), PassMode::Train);
+    dense.backward(b->u, b->labels.data());
+    EXPECT_NEAR(sparse.forward(Mat(), b->labels.data(), PassMode::Train, nullptr, &s), loss_dense, 1e-13);
+    sparse.backward(Mat(), b->labels.data(), &s);
+    for (size_t l = 0; l < dense.layers().size(); ++l)
+      EXPECT_LE((sparse.layers()[l].dW - dense.layers()[l].dW).cwiseAbs().maxCoeff(), 1e-13) << "m " << b->u.cols() << " layer " << l;
+  }
+  Net sparse = make_net(cfg, 9);
+  const SparseBatch<double> s = sparse_of(zeros.u);
+  sparse.forward(Mat(), zeros.labels.data(), PassMode::Train, nullptr, &s);
+  sparse.backward(Mat(), zeros.labels.data(), &s);
+  EXPECT_EQ(sparse.layers()[0].dW.cwiseAbs().maxCoeff(), 0.0);
 }
 
 // The float network's gradients agree with the double network's (float is what trains).
