@@ -369,7 +369,7 @@ class CpuTrainer final : public Trainer {
 
   const RunConfig cfg_;
   const DataSplit& data_;
-  // The training examples' non-zero inputs, for the sparse first layer (none: always dense).
+  // The training examples' non-zero inputs, for the sparse first layer (none: every batch dense).
   std::optional<NonZeroInputs> nonzeros_;
   int batch_ = cfg_.batch;
   BatchOrder order_;
