@@ -48,31 +48,35 @@ constexpr int64_t kChunkSteps = 64;
 // 2.1 on dense blobs — so the two break even at a share of about 0.36.
 constexpr double kSparseMaxShare = 0.35;
 
-// The share of the set's inputs that are not 0 (NaN counts as not 0).
-double nonzero_share(const Dataset& d) {
-  const auto zeros = std::count(d.x.begin(), d.x.end(), 0.0f);
-  return d.x.empty() ? 0.0 : 1.0 - static_cast<double>(zeros) / static_cast<double>(d.x.size());
-}
+// How many of the set's inputs are not 0 (NaN counts as not 0).
+int64_t nonzero_count(const Dataset& d) { return static_cast<int64_t>(d.x.size()) - std::count(d.x.begin(), d.x.end(), 0.0f); }
 
-// Every training example's non-zero inputs (NaN counts as not 0), listed once, so that a
-// batch's non-zero count is m look-ups and its sparse form m contiguous copies (picking them from
-// the examples' rows instead waits on a cache miss for nearly every one).
+// Every training example's non-zero inputs (`nonzeros` of them), listed once, so that a batch's
+// non-zero count is m look-ups and its sparse form m contiguous copies (picking them from the
+// examples' rows instead waits on a cache miss for nearly every one).
 struct NonZeroInputs {
   std::vector<int64_t> start;  // (examples + 1) example i's entries are start[i] … start[i + 1] − 1
   std::vector<int32_t> input;  // (nonzeros) each entry's input, ascending within an example
   std::vector<float> value;    // (nonzeros)
 
-  explicit NonZeroInputs(const Dataset& d) {
+  NonZeroInputs(const Dataset& d, int64_t nonzeros) {
+    // Every input is written at the next free entry, which only a non-zero one keeps: no branch
+    // to mispredict (this halves the full MNIST's 0.2 s). Hence one entry of room past the last.
+    input.resize(static_cast<size_t>(nonzeros) + 1);
+    value.resize(static_cast<size_t>(nonzeros) + 1);
     start.push_back(0);
+    int64_t n = 0;
     for (int i = 0; i < d.size(); ++i) {
       const float* x = d.example(i);
-      for (int f = 0; f < d.dim; ++f)
-        if (!(x[f] == 0.0f)) {
-          input.push_back(f);
-          value.push_back(x[f]);
-        }
-      start.push_back(static_cast<int64_t>(input.size()));
+      for (int f = 0; f < d.dim; ++f) {
+        input[n] = f;
+        value[n] = x[f];
+        n += !(x[f] == 0.0f);
+      }
+      start.push_back(n);
     }
+    input.pop_back();
+    value.pop_back();
   }
   int count(int32_t example) const { return static_cast<int>(start[example + 1] - start[example]); }
 };
@@ -144,7 +148,10 @@ class CpuTrainer final : public Trainer {
     batches_.resize(static_cast<size_t>(pool_.size()));
     // A set that is dense on the whole keeps dense batches and needs no lists (Fashion-MNIST's would
     // take 190 MB).
-    if (sparse_first_layer && nonzero_share(data.train) <= kSparseMaxShare) nonzeros_.emplace(data.train);
+    if (sparse_first_layer) {
+      const int64_t nonzeros = nonzero_count(data.train);
+      if (nonzeros <= kSparseMaxShare * static_cast<double>(data.train.x.size())) nonzeros_.emplace(data.train, nonzeros);
+    }
     grad_norm_.resize(nets_.size());
     update_ratio_.resize(nets_.size());
 
