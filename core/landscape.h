@@ -80,9 +80,9 @@ struct LandscapeScratch {
   std::optional<CpuNetwork<T>> moved;  // the ICS and landscape points
 };
 
-// Measures `net` at its current parameters on the batch u (in, m) — or, with `sparse`, on that
-// batch, as CpuNetwork::forward takes them — with `labels` (m);
-// `noise` as the next training step's forward pass would use it. `net` is not changed.
+// Measures `net` at its current parameters on the batch u (in, m) — or on `sparse` when given (u
+// is then not read), as CpuNetwork::forward takes them — with `labels` (m); `noise` as the next
+// training step's forward pass would use it. `net` is not changed.
 template <class T>
 NetworkLandscape measure_landscape(const CpuNetwork<T>& net, const typename CpuNetwork<T>::Mat& u,
                                    const typename CpuNetwork<T>::Sparse* sparse, const int32_t* labels, const BnNoiseKey& noise,
