@@ -275,7 +275,7 @@ TEST_F(UiDriven, RecordingLeavesOutItsOwnBadge) {
   ASSERT_EQ(r.code, 0) << r.output;
   int frames = 0;
   long red = 0;
-  for (const auto& f : fs::directory_iterator(dir_ / "bnlab-recording")) {
+  for (const auto& f : fs::directory_iterator(dir_ / "bnlab" / "bnlab-recording")) {  // in the export folder, ~/bnlab
     int w = 0, h = 0, c = 0;
     unsigned char* px = stbi_load(f.path().string().c_str(), &w, &h, &c, 3);  // (h, w, 3)
     ASSERT_NE(px, nullptr) << f.path();
