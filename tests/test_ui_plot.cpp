@@ -69,6 +69,34 @@ TEST(Plot, EmptySinglePointAndNaN) {
               }).has_data);
 }
 
+// A marker's caption ("diverged at step 11") goes where it hides the fewest points of the lines:
+// below accuracy curves that run along the top, above losses that run along the bottom — never
+// over the curves a lecturer is pointing at.
+TEST(Plot, MarkerCaptionsAvoidTheLines) {
+  HeadlessUi ui;
+  std::vector<double> xs(200);
+  std::vector<float> high(200), low(200);
+  for (int i = 0; i < 200; ++i) xs[i] = i, high[i] = 0.97f - 0.0001f * i, low[i] = 0.03f + 0.0001f * i;
+  plot::Spec spec;
+  spec.y_min = 0;
+  spec.y_max = 1;
+  for (const bool top_line : {true, false}) {
+    const auto rec = draw(
+        ui,
+        [&] {
+          plot::PlotLine("acc", xs.data(), (top_line ? high : low).data(), 200, IM_COL32(0, 0, 255, 255));
+          plot::PlotMarkerX("none-x30 diverged at step 11", 100, IM_COL32(0, 150, 100, 255));
+        },
+        spec);
+    ASSERT_EQ(rec.captions.size(), 1u) << top_line;
+    const ImVec4 box = rec.captions[0];
+    for (const float y : top_line ? high : low) {  // the line is nearly flat: no point of it may be under the box
+      const float py = rec.max.y - y * (rec.max.y - rec.min.y);
+      EXPECT_FALSE(py >= box.y && py <= box.w) << (top_line ? "top" : "bottom") << " line at y " << y;
+    }
+  }
+}
+
 TEST(Plot, LogAxisSkipsNonPositive) {
   HeadlessUi ui;
   const double xs[] = {0, 1, 2, 3};

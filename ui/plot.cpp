@@ -620,7 +620,7 @@ void EndPlot() {
   const std::vector<double> xt = NiceTicks(ax.x0, ax.x1, x_target);
   for (double t : xt) dl->AddLine(ImVec2(ax.px(t), ax.min.y), ImVec2(ax.px(t), ax.max.y), grid);
 
-  PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false, c.frame_min, c.frame_max, {}};
+  PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false, c.frame_min, c.frame_max, {}, {}};
   for (const Item& it : c.items) {
     switch (it.kind) {
       case Item::Heatmap: draw_heatmap(dl, ax, it); break;
@@ -632,7 +632,6 @@ void EndPlot() {
   mark_identical_lines(c.items);
   for (const Item& it : c.items)
     if (it.kind == Item::Line) draw_line(dl, ax, it, c.scratch);
-  std::vector<ImVec4> captions;  // markers' caption boxes drawn so far (x0, y0, x1, y1)
   for (const Item& it : c.items) {
     if (it.kind == Item::Line || it.kind == Item::Band || it.kind == Item::Bars || it.kind == Item::Heatmap)
       for (int i = 0; i < it.count * (it.kind == Item::Heatmap ? it.rows : 1) && !rec.has_data; ++i)
@@ -656,21 +655,24 @@ void EndPlot() {
         const float y = row < kCaptionRows ? ax.min.y + offset : ax.max.y - offset - size.y;
         const ImVec4 box(tx - 2, y, tx + size.x + 2, y + size.y);  // (x0, y0, x1, y1)
         if (box.y < ax.min.y || box.w > ax.max.y) continue;
-        if (std::any_of(captions.begin(), captions.end(), [&](const ImVec4& o) {
+        if (std::any_of(rec.captions.begin(), rec.captions.end(), [&](const ImVec4& o) {
               return box.x < o.z && o.x < box.z && box.y < o.w && o.y < box.w;
             }))
           continue;
+        // Lines' x values ascend (steps, histogram corners): only the points under the box's
+        // width are looked at, so a plot with hundreds of markers stays cheap.
         size_t hidden = 0;
+        const double x0 = ax.x_at(box.x), x1 = ax.x_at(box.z);
         for (const Item& line : c.items)
           if (line.kind == Item::Line)
-            for (int i = 0; i < line.count; ++i) {
-              const float px = ax.px(line.xs[i]), py = ax.py(line.ys[i]);
-              hidden += px >= box.x && px <= box.z && py >= box.y && py <= box.w;
+            for (const double* xp = std::lower_bound(line.xs, line.xs + line.count, x0); xp < line.xs + line.count && *xp <= x1; ++xp) {
+              const float py = ax.py(line.ys[xp - line.xs]);
+              hidden += py >= box.y && py <= box.w;
             }
         if (hidden < least) least = hidden, ty = box.y;
       }
       if (ty < 0) continue;
-      captions.push_back(ImVec4(tx - 2, ty, tx + size.x + 2, ty + size.y));
+      rec.captions.push_back(ImVec4(tx - 2, ty, tx + size.x + 2, ty + size.y));
       dl->AddRectFilled(ImVec2(tx - 2, ty), ImVec2(tx + size.x + 2, ty + size.y), ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
       dl->AddText(ImVec2(tx, ty), it.color, it.label.c_str());
     }

@@ -42,6 +42,7 @@ struct PlotRecord {
   bool has_data = false;  // at least one finite value was drawn
   ImVec2 frame_min, frame_max;  // the whole widget (title, ticks, axis labels) in screen pixels
   std::vector<std::string> cut;  // texts drawn cut short, ending in "…": a title wider than the plot even in its short form
+  std::vector<ImVec4> captions;  // the markers' caption boxes as drawn, (x0, y0, x1, y1) in screen pixels
 };
 struct HoverValue {
   std::string label;
