@@ -139,6 +139,37 @@ TEST(UiPanels, PercentilePlotsShareAScaleUnlessOneRangeDwarfsAnother) {
   EXPECT_EQ(auto_twins.y[0], auto_twins.y[1]);
 }
 
+// After Undo BN every unit has its own γ = σ and β = μ, pinned: the pinned sliders show the units'
+// mean, marked as a mean, not the 1.00 / 0.00 they held before; while every unit holds the pinned
+// value they show it.
+TEST(UiPanels, PinnedAffineSlidersShowWhatTheUnitsHold) {
+  const RunConfig cfg = build_config("lesson-4-undo-normalization", "", {"backend=cpu", "data.kind=mnist-10k"});
+  LabSession lab(cfg, false);
+  lab.step(100);
+  lab.wait_idle();
+  const double pin_gamma = cfg.networks[1].bn.gamma, pin_beta = cfg.networks[1].bn.beta;
+  lab.undo_normalization(1);
+  lab.wait_idle();
+  const auto s = lab.state();
+  const std::vector<UnitParams>& units = s->history.networks().at(1).units;
+  double gamma_sum = 0, beta_sum = 0;
+  size_t count = 0;
+  for (const UnitParams& u : units)
+    for (size_t j = 0; j < u.gamma.size(); ++j) gamma_sum += u.gamma[j], beta_sum += u.beta[j], ++count;
+  ASSERT_GT(count, 0u);
+  const PinnedValue g = pinned_value(units, pin_gamma, false), b = pinned_value(units, pin_beta, true);
+  EXPECT_FALSE(g.uniform);
+  EXPECT_FALSE(b.uniform);
+  EXPECT_NEAR(g.value, gamma_sum / static_cast<double>(count), 1e-6);
+  EXPECT_NEAR(b.value, beta_sum / static_cast<double>(count), 1e-6);
+  EXPECT_GT(std::abs(g.value - pin_gamma), 0.01);  // not the 1.00 it showed
+  std::vector<UnitParams> same(2);
+  same[0].gamma = same[1].gamma = {1.5f, 1.5f};
+  const PinnedValue u = pinned_value(same, 1.5, false);
+  EXPECT_TRUE(u.uniform);
+  EXPECT_EQ(u.value, 1.5);
+}
+
 // With several networks the readout is one line against the first (the lesson's baseline), the
 // others in the order they reached its accuracy — not a line for every pair (six networks gave
 // ten lines above the plots).

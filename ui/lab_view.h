@@ -144,6 +144,15 @@ void figure1_toolbar(const LabState& s, ViewOptions& v);
 // first network's final test accuracy in fewer steps, and when, then one for each network that
 // has not beaten chance while another has ("none has not beaten chance (…): no speed-up to
 // measure").
+// What a pinned γ (or β, `beta`) slider shows for a network's units: the pinned value while every
+// normalized unit holds it, else — after Undo BN (γ = σ, β = μ per unit) or a per-layer setting —
+// the units' mean, marked as such (not uniform).
+struct PinnedValue {
+  double value;
+  bool uniform;
+};
+PinnedValue pinned_value(const std::vector<UnitParams>& units, double pin, bool beta);
+
 struct ReadoutLine {
   std::string text, tip;  // the line, and its tooltip
 };

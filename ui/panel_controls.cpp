@@ -320,14 +320,10 @@ NetAction network_settings(LabSession& lab, const LabState& s, RunConfig& d, int
         // unit to one value again.
         for (int which = 0; which < 2; ++which) {
           double& pin = which ? n.bn.beta : n.bn.gamma;
-          double sum = 0;
-          size_t count = 0;
-          bool uniform = true;
-          if (i < static_cast<int>(nets.size()))
-            for (const UnitParams& u : nets[i].units)
-              for (float x : which ? u.beta : u.gamma) sum += x, ++count, uniform &= std::abs(x - pin) < 1e-6;
-          double shown = uniform || count == 0 ? pin : sum / static_cast<double>(count);
-          if (slider_double(which ? "β" : "γ", &shown, which ? -5.f : 0.f, 5.f, uniform ? "%.2f" : "mean %.2f")) {
+          const PinnedValue p = i < static_cast<int>(nets.size()) ? pinned_value(nets[i].units, pin, which == 1)
+                                                                 : PinnedValue{pin, true};
+          double shown = p.value;
+          if (slider_double(which ? "β" : "γ", &shown, which ? -5.f : 0.f, 5.f, p.uniform ? "%.2f" : "mean %.2f")) {
             pin = shown;
             *changed = true;
           }
@@ -426,6 +422,15 @@ void view_settings(ViewOptions& v) {
 }
 
 }  // namespace
+
+PinnedValue pinned_value(const std::vector<UnitParams>& units, double pin, bool beta) {
+  double sum = 0;
+  size_t count = 0;
+  bool uniform = true;
+  for (const UnitParams& u : units)
+    for (float x : beta ? u.beta : u.gamma) sum += x, ++count, uniform &= std::abs(x - pin) < 1e-6;
+  return {uniform || count == 0 ? pin : sum / static_cast<double>(count), uniform};
+}
 
 void panel_controls(LabSession& lab, const LabState& s, ViewOptions& v) {
   ImGui::TextUnformatted("bnlab");
