@@ -151,7 +151,6 @@ TEST(Lessons, EveryLessonTrainsOnBothBackends) {
 struct QuotedRun {
   Lesson lesson;
   RunConfig cfg;
-  int64_t train_size, test_size;  // of the data it trained on
   Chance chance;                  // of its test set
   RunSummary run;
   // The snapshot at `step` that holds an evaluation.
@@ -163,14 +162,20 @@ struct QuotedRun {
   }
 };
 
-std::optional<QuotedRun> train_quoted_lesson(const std::string& preset) {
+// The lesson's run, when its preset trains `steps` steps on `train_size` training digits and the
+// 10,000 test digits (what its text says it quotes); else a failure and nothing.
+std::optional<QuotedRun> train_quoted_lesson(const std::string& preset, int64_t steps, int64_t train_size) {
   const std::optional<Lesson> lesson = lesson_of(preset);
   EXPECT_TRUE(lesson) << preset;
   if (!lesson) return std::nullopt;
   const RunConfig cfg = build_config(lesson->preset, "", {"backend=cpu", "landscape.every=0"});
+  EXPECT_EQ(cfg.steps, steps) << preset;
   const DataSplit data = load_data(cfg.data, cfg.seed);
+  EXPECT_EQ(data.train.size(), train_size) << preset;
+  EXPECT_EQ(data.test.size(), 10000) << preset;
+  if (cfg.steps != steps || data.train.size() != train_size || data.test.size() != 10000) return std::nullopt;
   auto trainer = make_cpu_trainer(cfg, data);
-  return QuotedRun{*lesson, cfg, data.train.size(), data.test.size(), chance_of(data.test.y), run_training(*trainer, cfg, {})};
+  return QuotedRun{*lesson, cfg, chance_of(data.test.y), run_training(*trainer, cfg, {})};
 }
 
 bool full_mnist_installed() { return std::filesystem::exists(mnist_dir() + "/" + kMnistFiles[0] + ".gz"); }
@@ -181,11 +186,8 @@ bool full_mnist_installed() { return std::filesystem::exists(mnist_dir() + "/" +
 // baseline.
 TEST(Lessons, TenQuotesWhatItsRunGives) {
   if (!full_mnist_installed()) GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
-  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-10-fewer-steps");
+  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-10-fewer-steps", 10000, 60000);
   ASSERT_TRUE(q);
-  ASSERT_EQ(q->cfg.steps, 10000);
-  ASSERT_EQ(q->train_size, 60000);
-  ASSERT_EQ(q->test_size, 10000);
   enum { kBaseline, kBn, kBnX5 };
   ASSERT_EQ(q->cfg.networks.at(kBnX5).name, "bn-x5");
   const AccuracyCurve baseline = test_accuracy_curve(q->run.snapshots, kBaseline);
@@ -211,11 +213,8 @@ TEST(Lessons, TenQuotesWhatItsRunGives) {
 // digit, so at most the most frequent class's share, 11.35%) at every evaluation to the end.
 TEST(Lessons, ThirteenQuotesWhatItsRunGives) {
   if (!full_mnist_installed()) GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
-  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-13-deeper-networks");
+  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-13-deeper-networks", 5000, 60000);
   ASSERT_TRUE(q);
-  ASSERT_EQ(q->cfg.steps, 5000);
-  ASSERT_EQ(q->train_size, 60000);
-  ASSERT_EQ(q->test_size, 10000);
   enum { kNone, kBn };
   ASSERT_EQ(q->cfg.networks.at(kBn).name, "bn");
   const std::string& look = q->lesson.look;
@@ -269,13 +268,10 @@ TEST(Lessons, ThirteenQuotesWhatItsRunGives) {
 // on the test set, BN first to fit the training set.
 TEST(Lessons, FourteenQuotesWhatItsRunGives) {
   if (!full_mnist_installed()) GTEST_SKIP() << "the full MNIST is not installed (third_party/setup-debian.sh installs it)";
-  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-14-bn-as-a-regularizer");
+  const std::optional<QuotedRun> q = train_quoted_lesson("lesson-14-bn-as-a-regularizer", 3000, 1000);
   ASSERT_TRUE(q);
   const RunConfig& cfg = q->cfg;
   const Lesson& lesson = q->lesson;
-  ASSERT_EQ(cfg.steps, 3000);
-  ASSERT_EQ(q->train_size, 1000);
-  ASSERT_EQ(q->test_size, 10000);
   const auto at = [&](int64_t step) -> const StepStats& { return q->at(step); };
   enum { kNone, kDropout, kBn, kBnDropout };
   ASSERT_EQ(cfg.networks.at(kBnDropout).name, "bn-dropout");

@@ -187,7 +187,7 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
       // the ID is the tab's, whichever name it shows.
       const std::string label = std::string(v.compact_tabs ? kTabShortNames[t] : kTabNames[t]) + "###" + kTabIds[t];
       const bool open = ImGui::BeginTabItem(label.c_str(), nullptr, requested == t ? ImGuiTabItemFlags_SetSelected : 0);
-      tip((std::string(kTabNames[t]) + ": " + kTabTips[t]).c_str());
+      if (ImGui::IsItemHovered()) tip((std::string(kTabNames[t]) + ": " + kTabTips[t]).c_str());
       v.frame_items.push_back({kTabIds[t], {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()}});
       if (!open) continue;
       v.tab = static_cast<LabTab>(t);

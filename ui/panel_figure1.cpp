@@ -159,6 +159,7 @@ void unit_plot(const LabState& s, const ViewOptions& v, int net, ImVec2 size, do
                                         : norm ? std::string(" (after ") + norm + ")" : std::string(" (no norm)"));
   plot::Spec spec;
   spec.title = title.c_str();
+  spec.title_short = cfg.name.c_str();  // six networks side by side in presentation mode
   set_x_axis(&spec, v);
   spec.y_label = "input";
   spec.y_min = y0;
