@@ -17,11 +17,13 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <memory>
 #include <optional>
 
 #include "core/batches.h"
 #include "core/cpu_network.h"
 #include "core/dataset.h"
+#include "core/large_buffer.h"
 #include "core/trainer.h"
 #include "core/worker_pool.h"
 
@@ -48,38 +50,72 @@ constexpr int64_t kChunkSteps = 64;
 // 2.1 on dense blobs — so the two break even at a share of about 0.36.
 constexpr double kSparseMaxShare = 0.35;
 
-// How many of the set's inputs are not 0 (NaN counts as not 0).
-int64_t nonzero_count(const Dataset& d) { return static_cast<int64_t>(d.x.size()) - std::count(d.x.begin(), d.x.end(), 0.0f); }
-
-// Every training example's non-zero inputs (`nonzeros` of them), listed once, so that a batch's
-// non-zero count is m look-ups and its sparse form m contiguous copies (picking them from the
-// examples' rows instead waits on a cache miss for nearly every one).
+// Every training example's non-zero inputs, listed once, so that a batch's non-zero count is m
+// look-ups and its sparse form m contiguous copies (picking them from the examples' rows instead
+// waits on a cache miss for nearly every one). Listed by the pool's workers, each taking a
+// contiguous share of the examples: counted first, so that each share knows where its entries
+// start, then written.
 struct NonZeroInputs {
-  std::vector<int64_t> start;  // (examples + 1) example i's entries are start[i] … start[i + 1] − 1
-  std::vector<int32_t> input;  // (nonzeros) each entry's input, ascending within an example
-  std::vector<float> value;    // (nonzeros)
+  std::vector<int64_t> start;        // (examples + 1) example i's entries are start[i] … start[i + 1] − 1
+  std::unique_ptr<int32_t[]> input;  // (nonzeros) each entry's input, ascending within an example
+  std::unique_ptr<float[]> value;    // (nonzeros)
 
-  NonZeroInputs(const Dataset& d, int64_t nonzeros) {
-    // Every input is written at the next free entry, which only a non-zero one keeps: no branch
-    // to mispredict (this halves the full MNIST's 0.2 s). Hence one entry of room past the last.
-    input.resize(static_cast<size_t>(nonzeros) + 1);
-    value.resize(static_cast<size_t>(nonzeros) + 1);
-    start.push_back(0);
-    int64_t n = 0;
-    for (int i = 0; i < d.size(); ++i) {
-      const float* x = d.example(i);
-      for (int f = 0; f < d.dim; ++f) {
-        input[n] = f;
-        value[n] = x[f];
-        n += !(x[f] == 0.0f);
-      }
-      start.push_back(n);
-    }
-    input.pop_back();
-    value.pop_back();
-  }
   int count(int32_t example) const { return static_cast<int>(start[example + 1] - start[example]); }
 };
+
+// The lists of `d`, or none when more than kSparseMaxShare of its inputs are non-zero: a set that
+// is dense on the whole keeps dense batches (Fashion-MNIST's lists would take 190 MB).
+std::optional<NonZeroInputs> list_nonzeros(const Dataset& d, WorkerPool& pool) {
+  const int n = d.size(), workers = pool.size();
+  const auto share = [&](int w, int* first, int* end) {
+    *first = static_cast<int>(static_cast<int64_t>(n) * w / workers);
+    *end = static_cast<int>(static_cast<int64_t>(n) * (w + 1) / workers);
+  };
+  NonZeroInputs z;
+  z.start.resize(static_cast<size_t>(n) + 1);
+  pool.run([&](int w) {
+    int first, end;
+    share(w, &first, &end);
+    for (int i = first; i < end; ++i) {
+      const float* x = d.example(i);
+      z.start[i + 1] = d.dim - std::count(x, x + d.dim, 0.0f);  // NaN counts as not 0
+    }
+  });
+  for (int i = 0; i < n; ++i) z.start[i + 1] += z.start[i];
+  const int64_t nonzeros = z.start[n];
+  if (nonzeros > kSparseMaxShare * static_cast<double>(d.x.size())) return std::nullopt;
+  // Left uninitialized (every entry is written below), on huge pages (large_buffer.h).
+  z.input.reset(new int32_t[static_cast<size_t>(nonzeros)]);
+  z.value.reset(new float[static_cast<size_t>(nonzeros)]);
+  advise_huge_pages(z.input.get(), sizeof(int32_t) * static_cast<size_t>(nonzeros));
+  advise_huge_pages(z.value.get(), sizeof(float) * static_cast<size_t>(nonzeros));
+  pool.run([&](int w) {
+    int first, end;
+    share(w, &first, &end);
+    for (int i = first; i < end; ++i) {
+      const float* x = d.example(i);
+      int64_t e = z.start[i];
+      if (z.start[i + 1] < z.start[end]) {
+        // Every input is written at the next free entry, which only a non-zero one keeps: no
+        // branch to mispredict (this halves the time). That writes one entry past the example's
+        // last: one of this share's, which the example owning it writes again.
+        for (int f = 0; f < d.dim; ++f) {
+          z.input[e] = f;
+          z.value[e] = x[f];
+          e += !(x[f] == 0.0f);
+        }
+      } else {
+        // The share's last entries: the one past them is the next share's (another worker's).
+        for (int f = 0; f < d.dim; ++f)
+          if (!(x[f] == 0.0f)) {
+            z.input[e] = f;
+            z.value[e++] = x[f];
+          }
+      }
+    }
+  });
+  return z;
+}
 
 // One worker's copy of the current step's mini-batch, and its evaluation scratch.
 struct WorkerBatch {
@@ -115,8 +151,8 @@ void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx
     s.example_start[j] = e;
     const int64_t first = nonzeros->start[idx[j]];
     const int n = nonzeros->count(idx[j]);
-    std::copy_n(nonzeros->input.data() + first, n, s.example_input.data() + e);
-    std::copy_n(nonzeros->value.data() + first, n, s.example_value.data() + e);
+    std::copy_n(nonzeros->input.get() + first, n, s.example_input.data() + e);
+    std::copy_n(nonzeros->value.get() + first, n, s.example_value.data() + e);
     e += n;
   }
   s.example_start[m] = e;
@@ -146,12 +182,7 @@ class CpuTrainer final : public Trainer {
       nets_.emplace_back(n, init_params(n.model, n.bn, data.train.dim, data.train.classes, cfg.seed));
     diverged_at_.assign(nets_.size(), -1);
     batches_.resize(static_cast<size_t>(pool_.size()));
-    // A set that is dense on the whole keeps dense batches and needs no lists (Fashion-MNIST's would
-    // take 190 MB).
-    if (sparse_first_layer) {
-      const int64_t nonzeros = nonzero_count(data.train);
-      if (nonzeros <= kSparseMaxShare * static_cast<double>(data.train.x.size())) nonzeros_.emplace(data.train, nonzeros);
-    }
+    if (sparse_first_layer) nonzeros_ = list_nonzeros(data.train, pool_);
     grad_norm_.resize(nets_.size());
     update_ratio_.resize(nets_.size());
 

@@ -16,6 +16,7 @@
 #include "core/embedded.h"
 #include "core/format.h"
 #include "core/idx.h"
+#include "core/large_buffer.h"
 #include "core/mnist_install.h"
 #include "core/rng.h"
 
@@ -46,9 +47,9 @@ Dataset to_dataset(const IdxArray& images, const std::string& images_name, const
 
   Dataset d;
   d.dim = static_cast<int>(images.data.size() / n);
-  d.x.resize(images.data.size());  // (n, dim) row-major
-  std::transform(images.data.begin(), images.data.end(), d.x.begin(),
-                 [](uint8_t p) { return static_cast<float>(p) / 255.0f; });
+  reserve_large(d.x, images.data.size());
+  d.x.assign(images.data.begin(), images.data.end());  // (n, dim) row-major
+  for (float& p : d.x) p /= 255.0f;
   d.y.assign(labels.data.begin(), labels.data.end());  // (n)
   const auto top = std::max_element(d.y.begin(), d.y.end());
   if (*top >= kMaxClasses)

@@ -14,6 +14,8 @@
 
 #include <zlib.h>
 
+#include "core/large_buffer.h"
+
 namespace bnlab {
 namespace {
 
@@ -32,8 +34,12 @@ std::string gunzip(std::string_view in, const std::string& name, size_t cap) {
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) fail(name, "zlib could not start inflating");
   const std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, inflateEnd);
 
-  std::string out;
+  // Room for all of it at once (plus the chunk that may pass `cap`), so that it is not copied as
+  // it grows. Inflated data is at most ~1032× its deflated size (deflate's best ratio): that
+  // bounds the room, however large a header claims the data to be.
   std::vector<char> chunk(1 << 16);
+  std::string out;
+  reserve_large(out, std::min(cap, in.size() * 1032 + 1024) + chunk.size());
   size_t handed = 0;  // bytes of `in` given to zlib so far (avail_in is 32-bit, so in slices)
   for (;;) {
     if (z.avail_in == 0) {
@@ -130,7 +136,10 @@ IdxArray parse_idx(std::string_view b, const std::string& name, uint32_t items) 
   if (found > h.total)
     fail(name, "IDX file has " + std::to_string(found - h.total) +
                    " bytes beyond the data its header declares (" + h.declared + ")");
-  return {h.dims, std::vector<uint8_t>(b.begin() + static_cast<std::ptrdiff_t>(h.size), b.end())};
+  IdxArray a{h.dims, {}};
+  reserve_large(a.data, h.total);
+  a.data.assign(b.begin() + static_cast<std::ptrdiff_t>(h.size), b.end());
+  return a;
 }
 
 std::string encode_idx(const IdxArray& a, const std::string& name) {
