@@ -6,7 +6,8 @@
 //
 // Networks train in parallel, one network per task: worker w of the pool trains networks w,
 // w + W, w + 2W, ... through a chunk of steps, all on the batches the main thread drew for that
-// chunk, and the chunk ends at the pool's barrier (the lockstep of trainer.h, per chunk rather
+// chunk (each step's batch gathered once, by the first worker to reach it: StepBatch), and the
+// chunk ends at the pool's barrier (the lockstep of trainer.h, per chunk rather
 // than per step so that a barrier costs nothing beside the chunk's work). Every network's
 // arithmetic is the same whichever thread does it, so results are bit for bit those of one
 // thread. Eigen's own threading stays off (it is built without OpenMP): one network's products
@@ -15,10 +16,13 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <thread>
 
 #include "core/batches.h"
 #include "core/cpu_network.h"
@@ -117,21 +121,30 @@ std::optional<NonZeroInputs> list_nonzeros(const Dataset& d, WorkerPool& pool) {
   return z;
 }
 
-// One worker's copy of the current step's mini-batch, and its evaluation scratch.
-struct WorkerBatch {
+// One step's mini-batch, prepared by whichever worker reaches the step first and read by every
+// worker (the others wait the microseconds the preparation takes, yielding). Preparing it once
+// rather than once per worker halves that work on two threads, and the worker of the fastest
+// networks, ahead of the others, ends up preparing most batches: work taken from the slowest.
+struct StepBatch {
   Mat u{0, 0};                  // (dim, m); not filled when `is_sparse`
   SparseBatch<float> sparse;    // the batch's non-zero inputs, when `is_sparse`
   bool is_sparse = false;
   std::vector<int32_t> y;       // (m) labels
-  Mat eval_u{0, 0};             // (dim, chunk) test or training-subset examples being evaluated
-  LandscapeScratch<float> meter;  // the meters' networks (core/landscape.h)
+  std::atomic<int> state{0};    // kFree → kPreparing → kReady (or kFailed: preparing threw)
 
+  static constexpr int kFree = 0, kPreparing = 1, kReady = 2, kFailed = 3;
   const SparseBatch<float>* sparse_or_null() const { return is_sparse ? &sparse : nullptr; }
+};
+
+// One worker's scratch for evaluation and the meters.
+struct WorkerScratch {
+  Mat eval_u{0, 0};               // (dim, chunk) test or training-subset examples being evaluated
+  LandscapeScratch<float> meter;  // the meters' networks (core/landscape.h)
 };
 
 // Gathers examples idx[0..m) into b: as a sparse batch when `nonzeros` are given and few enough
 // to pay, else dense.
-void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx, int m, WorkerBatch& b) {
+void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx, int m, StepBatch& b) {
   b.y.resize(m);
   for (int j = 0; j < m; ++j) b.y[j] = d.y[idx[j]];
   int64_t count = 0;
@@ -181,7 +194,7 @@ class CpuTrainer final : public Trainer {
     for (const auto& n : cfg.networks)
       nets_.emplace_back(n, init_params(n.model, n.bn, data.train.dim, data.train.classes, cfg.seed));
     diverged_at_.assign(nets_.size(), -1);
-    batches_.resize(static_cast<size_t>(pool_.size()));
+    scratch_.resize(static_cast<size_t>(pool_.size()));
     if (sparse_first_layer) nonzeros_ = list_nonzeros(data.train, pool_);
     grad_norm_.resize(nets_.size());
     update_ratio_.resize(nets_.size());
@@ -226,12 +239,11 @@ class CpuTrainer final : public Trainer {
             m.networks.resize(nets_.size());
             landscape_.push_back(std::move(m));
           }
+      for (int64_t k = 0; k < steps; ++k) step_batches_[k].state.store(StepBatch::kFree, std::memory_order_relaxed);
       pool_.run([&](int w) {
-        WorkerBatch& b = batches_[static_cast<size_t>(w)];
         size_t meter = first_meter;
         for (int64_t k = 0; k < steps; ++k) {
-          const int32_t* idx = chunk_idx_.data() + k * batch_;
-          prepare(data_.train, nonzeros_ ? &*nonzeros_ : nullptr, idx, batch_, b);
+          const StepBatch& b = step_batch(k);
           if (meter < landscape_.size() && landscape_[meter].step == first_step + k)
             measure_landscapes(w, b, landscape_[meter++]);
           const bool last = last_chunk && k + 1 == steps;
@@ -283,7 +295,7 @@ class CpuTrainer final : public Trainer {
     s.networks.resize(nets_.size());
     const int nets = network_count(), workers = pool_.size();
     pool_.run([&](int w) {
-      for (int n = w; n < nets; n += workers) s.networks[n] = measure(n, with_eval, batches_[static_cast<size_t>(w)].eval_u);
+      for (int n = w; n < nets; n += workers) s.networks[n] = measure(n, with_eval, scratch_[static_cast<size_t>(w)].eval_u);
     });
     ready_.push_back(std::move(s));
   }
@@ -298,7 +310,7 @@ class CpuTrainer final : public Trainer {
  private:
   // Step `step` (counted from 1) of network n on batch b. Runs on a worker: it touches network
   // n's own state only.
-  float train_one(int n, int64_t step, const WorkerBatch& b, bool measure_norms) {
+  float train_one(int n, int64_t step, const StepBatch& b, bool measure_norms) {
     if (diverged_at_[n] >= 0) return kNaN;
     Net& net = nets_[n];
     const BnNoiseKey noise{cfg_.seed, step - 1};
@@ -324,13 +336,34 @@ class CpuTrainer final : public Trainer {
     return loss;
   }
 
+  // Step k of the chunk's batch: prepared here if no other worker has started it, else waited for.
+  const StepBatch& step_batch(int64_t k) {
+    StepBatch& b = step_batches_[k];
+    int free = StepBatch::kFree;
+    if (b.state.compare_exchange_strong(free, StepBatch::kPreparing, std::memory_order_acquire)) {
+      try {
+        prepare(data_.train, nonzeros_ ? &*nonzeros_ : nullptr, chunk_idx_.data() + k * batch_, batch_, b);
+      } catch (...) {
+        b.state.store(StepBatch::kFailed, std::memory_order_release);
+        throw;
+      }
+      b.state.store(StepBatch::kReady, std::memory_order_release);
+      return b;
+    }
+    for (int state; (state = b.state.load(std::memory_order_acquire)) != StepBatch::kReady;) {
+      if (state == StepBatch::kFailed) throw std::runtime_error("a mini-batch could not be prepared");
+      std::this_thread::yield();
+    }
+    return b;
+  }
+
   // The meters of the networks worker w trains, at θ_t on the batch b that step t + 1 is about to
   // train on, as that step reads it, with its noise draws.
-  void measure_landscapes(int w, WorkerBatch& b, LandscapeStats& m) {
+  void measure_landscapes(int w, const StepBatch& b, LandscapeStats& m) {
     const BnNoiseKey noise{cfg_.seed, m.step};
     for (int n = w; n < network_count(); n += pool_.size())
       if (diverged_at_[n] < 0)
-        m.networks[n] = measure_landscape(nets_[n], b.u, b.sparse_or_null(), b.y.data(), noise, m.multipliers, b.meter);
+        m.networks[n] = measure_landscape(nets_[n], b.u, b.sparse_or_null(), b.y.data(), noise, m.multipliers, scratch_[static_cast<size_t>(w)].meter);
   }
 
   NetworkStats measure(int n, bool with_eval, Mat& eval_u) {
@@ -412,7 +445,8 @@ class CpuTrainer final : public Trainer {
   int batch_ = cfg_.batch;
   BatchOrder order_;
   WorkerPool pool_;
-  std::vector<WorkerBatch> batches_;             // (workers)
+  std::vector<StepBatch> step_batches_ = std::vector<StepBatch>(kChunkSteps);  // (steps of a chunk)
+  std::vector<WorkerScratch> scratch_;           // (workers)
   std::vector<int32_t> chunk_idx_;               // (steps of the chunk, batch)
   std::vector<Net> nets_;
   int64_t step_ = 0;
