@@ -5,7 +5,8 @@
 // window's contents run past its right edge, every tab and tab-bar button is inside the window,
 // every plot is inside the window's width — and, with the panel and text hidden, inside its
 // height too: the tab's plots are all on screen without scrolling. The text size follows the
-// window's height (about 47 lines).
+// window's height (about 47 lines). Lesson 3's six networks, one diverged, are checked at the
+// smallest size and in presentation mode at the largest.
 
 #include <gtest/gtest.h>
 
@@ -29,12 +30,13 @@ namespace fs = std::filesystem;
 struct Screen {
   int w, h;
   bool presentation;
-  bool hidden;  // the side panel and the lesson text hidden
+  bool hidden;           // the side panel and the lesson text hidden
+  bool six = false;      // lesson 3's six networks (one of them diverged) instead of Figure 1's two
 };
 
 std::string name_of(const Screen& s) {
   return std::to_string(s.w) + "x" + std::to_string(s.h) + (s.presentation ? "_presentation" : "_normal") +
-         (s.hidden ? "_hidden" : "");
+         (s.hidden ? "_hidden" : "") + (s.six ? "_lesson3" : "");
 }
 
 // The name in test output (gtest prints parameters as bytes otherwise).
@@ -42,18 +44,20 @@ void PrintTo(const Screen& s, std::ostream* os) { *os << name_of(s); }
 
 class UiLayout : public ::testing::TestWithParam<Screen> {
  protected:
-  // A session saved at step 300 (opened paused there), so every plot has data at the first frame.
+  // Sessions saved at step 300 (opened paused there), so every plot has data at the first frame.
   static void SetUpTestSuite() {
     fs::create_directories(dir());
-    LabSession lab(build_config("paper-fig1", "", {}), /*playing=*/false);
-    lab.step(300);
-    lab.wait_idle();
-    ASSERT_TRUE(lab.state()->ready) << lab.state()->error;
-    save_session(session(), lab.capture());
+    for (const bool six : {false, true}) {
+      LabSession lab(build_config(six ? "lesson-3-learning-rates" : "paper-fig1", "", {}), /*playing=*/false);
+      lab.step(300);
+      lab.wait_idle();
+      ASSERT_TRUE(lab.state()->ready) << lab.state()->error;
+      save_session(session(six), lab.capture());
+    }
   }
   static void TearDownTestSuite() { fs::remove_all(dir()); }
   static fs::path dir() { return fs::temp_directory_path() / ("bnlab_ui_layout_" + std::to_string(::getpid())); }
-  static std::string session() { return (dir() / "fig1.bnlab.json").string(); }
+  static std::string session(bool six) { return (dir() / (six ? "lesson3.bnlab.json" : "fig1.bnlab.json")).string(); }
 };
 
 TEST_P(UiLayout, EveryTabShowsAllItsTextAndPlots) {
@@ -63,7 +67,7 @@ TEST_P(UiLayout, EveryTabShowsAllItsTextAndPlots) {
   fs::create_directories(out);
   const std::string size = std::to_string(screen.w) + "x" + std::to_string(screen.h);
   const Launch r = launch_in_xvfb(out, out.string(),
-                                  BNLAB_BINARY " --session " + session() + " --size " + size +
+                                  BNLAB_BINARY " --session " + session(screen.six) + " --size " + size +
                                       (screen.presentation ? " --presentation" : "") + (screen.hidden ? " --hide controls,text" : "") +
                                       " --frames 3 --tab all --screenshot " + (out / "shot.png").string() +
                                       " --plot-rects " + (out / "layout.json").string(),
@@ -105,7 +109,9 @@ INSTANTIATE_TEST_SUITE_P(ProjectorSizes, UiLayout,
                                            Screen{1366, 768, true, false}, Screen{1366, 768, true, true},
                                            Screen{1600, 900, false, false}, Screen{1600, 900, true, false},
                                            Screen{1600, 900, true, true}, Screen{1920, 1080, false, false},
-                                           Screen{1920, 1080, true, false}, Screen{1920, 1080, true, true}),
+                                           Screen{1920, 1080, true, false}, Screen{1920, 1080, true, true},
+                                           Screen{1280, 720, false, false, true}, Screen{1280, 720, true, false, true},
+                                           Screen{1280, 720, true, true, true}, Screen{1920, 1080, true, false, true}),
                          [](const ::testing::TestParamInfo<Screen>& info) { return name_of(info.param); });
 
 }  // namespace

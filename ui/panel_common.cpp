@@ -41,6 +41,21 @@ ImVec2 grid_cell(int cols, int rows, float min_height) {
   return ImVec2(std::floor(std::max(w, 120.f)), std::floor(std::max(h, min_height)));
 }
 
+NetworkGrid network_grid(int cols, int rows, float min_width, float min_height) {
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const int fit = std::max(1, static_cast<int>((ImGui::GetContentRegionAvail().x + spacing) / (min_width + spacing)));
+  const int groups = (cols + fit - 1) / fit;
+  const int per_row = (cols + groups - 1) / groups;
+  // Rows several groups deep scroll rather than shrink below what a plot's axes need.
+  return {grid_cell(per_row, rows * groups, std::max(min_height, ImGui::GetFontSize() * 7)), per_row};
+}
+
+float plot_min_width(const std::vector<std::string>& titles) {
+  float w = 0;
+  for (const std::string& t : titles) w = std::max(w, ImGui::CalcTextSize(t.c_str()).x);
+  return std::max(w, ImGui::GetFontSize() * 8);
+}
+
 void plot_series(const char* label, const Series& s, ImU32 color, float width) {
   plot::PlotLine(label, s.x(), s.mean(), s.size(), color, width);
 }
@@ -136,7 +151,12 @@ void network_legend_row(const LabState& s, const ViewOptions& v, const char* not
     ImGui::TextColored(c, "%s", name.c_str());
   }
   if (note && *note) {
-    ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+    // Beside the names when it gets a line's worth of room there, else on a line of its own: a
+    // narrow column of seven wrapped lines would push the plots off the screen.
+    const float spacing = ImGui::GetFontSize() * 1.5f;
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    const float room = right - (ImGui::GetItemRectMax().x + spacing);
+    if (room >= std::min(ImGui::CalcTextSize(note).x, ImGui::GetFontSize() * 24)) ImGui::SameLine(0, spacing);
     ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("%s", note);
     ImGui::PopTextWrapPos();

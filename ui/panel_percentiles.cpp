@@ -1,7 +1,8 @@
 // panel_percentiles.cpp — Figure 1b/c for every layer: the 2/15/50/85/98th percentiles of the
 // nonlinearity input over training, for the whole layer or its typical unit. Rows are layers,
-// columns networks; each row shares one scale so networks compare by eye, unless one network's
-// range dwarfs another's (y scale: auto, shared or own).
+// columns networks (in groups of rows where the width holds too few); each row shares one scale
+// so networks compare by eye, unless one network's range dwarfs another's (y scale: auto, shared
+// or own).
 
 #include <cstdio>
 #include <vector>
@@ -30,32 +31,42 @@ void panel_percentiles(const LabState& s, ViewOptions& v) {
   y_scale_combo(v);
   ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
   network_legend_row(s, v, note);
-  const ImVec2 cell = grid_cell(static_cast<int>(nets.size()), layers, 160);
-  for (int l = 0; l < layers; ++l) {
-    for (size_t n = 0; n < nets.size(); ++n) {
-      if (n) ImGui::SameLine();
+  const std::string unit = v.unit_percentiles ? ": unit " + std::to_string(s.active.stats.typical_unit) : "";
+  std::vector<std::string> titles, short_titles;  // (networks, layers); empty past a network's depth
+  for (size_t n = 0; n < nets.size(); ++n)
+    for (int l = 0; l < layers; ++l) {
       const NetworkConfig& cfg = s.active.networks[n];
-      if (l >= static_cast<int>(nets[n].layers.size())) {
-        ImGui::Dummy(cell);
-        continue;
+      const bool has = l < static_cast<int>(nets[n].layers.size());
+      titles.push_back(has ? cfg.name + ", " + layer_label(cfg, l) + (unit.empty() ? ": all units" : unit) : "");
+      short_titles.push_back(has ? cfg.name + ", " + layer_label_short(cfg, l) + unit : "");
+    }
+  const int count = static_cast<int>(nets.size());
+  const NetworkGrid grid = network_grid(count, layers, plot_min_width(short_titles), 160);
+  for (int first = 0; first < count; first += grid.per_row) {
+    for (int l = 0; l < layers; ++l) {
+      for (int n = first; n < std::min(count, first + grid.per_row); ++n) {
+        if (n > first) ImGui::SameLine();
+        const std::string& title = titles[static_cast<size_t>(n * layers + l)];
+        if (title.empty()) {
+          ImGui::Dummy(grid.cell);
+          continue;
+        }
+        const std::string& title_short = short_titles[static_cast<size_t>(n * layers + l)];
+        plot::Spec spec;
+        spec.title = title.c_str();
+        spec.title_short = title_short.c_str();
+        spec.x_label = "training step";
+        spec.y_label = "nonlinearity input";
+        spec.y_label_short = "input";
+        spec.y_min = ranges[l].y[n].first;
+        spec.y_max = ranges[l].y[n].second;
+        spec.legend = plot::Legend::Off;  // explained in the row above: a legend would cover the bands
+        if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, grid.cell)) continue;
+        const LayerHistory& h = nets[n].layers[l];
+        plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(s, n, v), v);
+        plot_event_markers(s, v, n);
+        plot::EndPlot();
       }
-      const std::string unit = v.unit_percentiles ? ": unit " + std::to_string(s.active.stats.typical_unit) : "";
-      const std::string title = cfg.name + ", " + layer_label(cfg, l) + (unit.empty() ? ": all units" : unit),
-                        title_short = cfg.name + ", " + layer_label_short(cfg, l) + unit;
-      plot::Spec spec;
-      spec.title = title.c_str();
-      spec.title_short = title_short.c_str();
-      spec.x_label = "training step";
-      spec.y_label = "nonlinearity input";
-      spec.y_label_short = "input";
-      spec.y_min = ranges[l].y[n].first;
-      spec.y_max = ranges[l].y[n].second;
-      spec.legend = plot::Legend::Off;  // explained in the row above: a legend would cover the bands
-      if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, cell)) continue;
-      const LayerHistory& h = nets[n].layers[l];
-      plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(s, static_cast<int>(n), v), v);
-      plot_event_markers(s, v, static_cast<int>(n));
-      plot::EndPlot();
     }
   }
 }

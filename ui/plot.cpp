@@ -571,6 +571,11 @@ void EndPlot() {
     // A short plot asks for 2 ticks and may get 1 (−4.3…4.3 gives only 0 at a step of 5): a finer
     // step, so every axis shows a scale.
     for (int t = y_target + 1; yt.size() < 2 && t <= y_target + 4; ++t) yt = NiceTicks(ax.y0, ax.y1, t);
+    // Fewer, while more than two labels would overlap (−2, 0, 2 on a plot three lines high).
+    for (int t = y_target - 1; t >= 1 && yt.size() > 2 && std::abs(ax.py(yt[1]) - ax.py(yt[0])) < fs * 1.1f; --t) {
+      std::vector<double> fewer = NiceTicks(ax.y0, ax.y1, t);
+      if (fewer.size() >= 2) yt = std::move(fewer);
+    }
   } else {
     // Whole powers of ten, spaced to fit the plot's height but at least two of them; 1, 2 and
     // 5 × 10^k when fewer than two decades fall inside the axis, each only where its label clears
@@ -616,8 +621,20 @@ void EndPlot() {
     const float y = ax.max.y - static_cast<float>((t - ax.y0) / (ax.y1 - ax.y0)) * (ax.max.y - ax.min.y);
     dl->AddLine(ImVec2(ax.min.x, y), ImVec2(ax.max.x, y), grid);
   }
-  const int x_target = std::max(2, static_cast<int>((ax.max.x - ax.min.x) / (fs * 6.f)));
-  const std::vector<double> xt = NiceTicks(ax.x0, ax.x1, x_target);
+  // As many x ticks as the width asks for, fewer while neighbouring labels would touch (a narrow
+  // plot of steps 0 … 1,400 read "05001000").
+  std::vector<double> xt;
+  for (int target = std::max(2, static_cast<int>((ax.max.x - ax.min.x) / (fs * 6.f))); target >= 1; --target) {
+    xt = NiceTicks(ax.x0, ax.x1, target);
+    const double spacing = xt.size() > 1 ? xt[1] - xt[0] : 1;
+    bool clear = true;
+    for (size_t k = 1; k < xt.size() && clear; ++k) {
+      const float half_widths = (ImGui::CalcTextSize(FormatTick(xt[k - 1], spacing, c.spec.x_is_step).c_str()).x +
+                                 ImGui::CalcTextSize(FormatTick(xt[k], spacing, c.spec.x_is_step).c_str()).x) * 0.5f;
+      clear = ax.px(xt[k]) - ax.px(xt[k - 1]) >= half_widths + fs * 0.6f;
+    }
+    if (clear) break;
+  }
   for (double t : xt) dl->AddLine(ImVec2(ax.px(t), ax.min.y), ImVec2(ax.px(t), ax.max.y), grid);
 
   PlotRecord rec{c.spec.title, ax.min, ax.max, static_cast<int>(c.items.size()), false, c.frame_min, c.frame_max, {}, {}};
