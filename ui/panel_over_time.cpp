@@ -59,6 +59,8 @@ void panel_over_time(const LabState& s, const ViewOptions& v) {
         // The median on top, so the heatmap reads like the percentile view.
         if (v.heatmap_tap == kTapNonlinIn)
           plot_series("median", nets[n].layers[l].pct[2], ImGui::GetColorU32(ImGuiCol_Text, 0.8f), 1.5f);
+        if (nets[n].diverged_at >= 0 && t.columns() < 2)  // one column at step 0: say why there is no more
+          plot::PlotMessage(("diverged\nat step " + with_thousands(nets[n].diverged_at)).c_str());
         plot_event_markers(s, v, n);
         plot::EndPlot();
       }

@@ -64,6 +64,8 @@ void panel_percentiles(const LabState& s, ViewOptions& v) {
         if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, grid.cell)) continue;
         const LayerHistory& h = nets[n].layers[l];
         plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(s, n, v), v);
+        if (nets[n].diverged_at >= 0 && h.pct[2].size() < 2)  // one point at step 0: say why there is no more
+          plot::PlotMessage(("diverged\nat step " + with_thousands(nets[n].diverged_at)).c_str());
         plot_event_markers(s, v, n);
         plot::EndPlot();
       }
