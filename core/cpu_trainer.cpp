@@ -172,6 +172,33 @@ void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx
   s.index_inputs(d.dim);
 }
 
+// The strip (stats.h BatchStrip) of hidden layer L at `unit`, from the caches the training step
+// `step`'s forward pass just left on batch `labels`: before its backward pass and update, so γ and
+// β are those the step used.
+BatchStrip capture_strip(const CpuLayer<float>& L, int unit, int64_t step, const std::vector<int32_t>& labels) {
+  BatchStrip s;
+  s.step = step;
+  s.norm = L.norm;
+  s.labels = labels;
+  const auto row = [&](const Mat& m) {  // (width, m) → unit's (m) values
+    std::vector<float> v(static_cast<size_t>(m.cols()));
+    for (Eigen::Index j = 0; j < m.cols(); ++j) v[static_cast<size_t>(j)] = m(unit, j);
+    return v;
+  };
+  s.x = row(L.x);
+  if (L.norm == Norm::Batch) {
+    s.xhat = row(L.xhat);
+    s.y = row(L.z);
+    s.mu = L.mu(unit);
+    s.sigma = 1.f / L.inv_std(unit);
+    s.gamma = L.gamma(unit);
+    s.beta = L.beta(unit);
+  } else {
+    strip_reference(s.x, &s.mu, &s.sigma);
+  }
+  return s;
+}
+
 class CpuTrainer final : public Trainer {
  public:
   // [SECTION] Set-up
@@ -198,6 +225,7 @@ class CpuTrainer final : public Trainer {
     if (sparse_first_layer) nonzeros_ = list_nonzeros(data.train, pool_);
     grad_norm_.resize(nets_.size());
     update_ratio_.resize(nets_.size());
+    strip_.resize(nets_.size());
 
     // The probe set: the first probe_size test examples, fixed for the whole run.
     const int probe = std::min(cfg.stats.probe_size, data.test.size());
@@ -269,6 +297,7 @@ class CpuTrainer final : public Trainer {
     diverged_at_[net] = -1;
     grad_norm_[net].clear();
     update_ratio_[net].clear();
+    strip_[net].clear();
   }
 
   void set_batch(int batch) override {
@@ -318,6 +347,13 @@ class CpuTrainer final : public Trainer {
     if (!std::isfinite(loss)) {
       diverged_at_[n] = step;
       return loss;
+    }
+    if (measure_norms) {
+      // Here, while the caches are this step's: probe, evaluation and meter passes overwrite them.
+      const auto& layers = net.layers();
+      strip_[n].clear();
+      for (size_t l = 0; l + 1 < layers.size(); ++l)
+        strip_[n].push_back(capture_strip(layers[l], cfg_.stats.typical_unit, step, b.y));
     }
     net.backward(b.u, b.y.data(), b.sparse_or_null());
     net.update();
@@ -386,6 +422,7 @@ class CpuTrainer final : public Trainer {
         ls.grad_norm = grad_norm_[n][l];
         ls.update_ratio = update_ratio_[n][l];
       }
+      if (s.diverged_at < 0 && l < strip_[n].size()) ls.strip = strip_[n][l];
       if (L.norm != Norm::None) {
         const float count = static_cast<float>(L.gamma.size());
         ls.gamma_mean = L.gamma.mean();
@@ -453,6 +490,9 @@ class CpuTrainer final : public Trainer {
   std::vector<int64_t> diverged_at_;             // (networks)
   std::vector<std::vector<float>> grad_norm_;    // (networks, layers) of the last measured step
   std::vector<std::vector<float>> update_ratio_; // (networks, layers)
+  // (networks, hidden layers) the last train() call's last step's mini-batch at the typical unit,
+  // captured in that step: what every later snapshot reports until the next train() call.
+  std::vector<std::vector<BatchStrip>> strip_;
   std::vector<float> losses_;                    // (steps since take_losses, networks)
   std::deque<StepStats> ready_;
   int64_t landscape_every_ = cfg_.landscape.every;

@@ -197,4 +197,15 @@ void measure_layer(const float* pre, const float* nonlin_in, const float* out, i
   }
 }
 
+void strip_reference(const std::vector<float>& x, float* mean, float* std) {
+  *mean = *std = kNaN;
+  if (x.empty()) return;
+  double sum = 0, sq = 0;  // double: the same result whichever backend measured x
+  for (float v : x) sum += v;
+  const double mu = sum / static_cast<double>(x.size());
+  for (float v : x) sq += (v - mu) * (v - mu);
+  *mean = static_cast<float>(mu);
+  *std = static_cast<float>(std::sqrt(sq / static_cast<double>(x.size())));
+}
+
 }  // namespace bnlab

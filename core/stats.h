@@ -43,6 +43,26 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // The share of all values (under/overflow included) in each bin, (bins): what the views draw.
 std::vector<float> histogram_shares(const Histogram& h);
 
+// The last training step's mini-batch at the typical unit (stats.typical_unit), as that step
+// transformed it (Algorithm 1): one dot per example in the lab's BN strip. Only the step's own
+// values: probe, evaluation and meter passes never change it. Empty (step −1) before the first
+// step, after the network was replaced, and once it diverged.
+struct BatchStrip {
+  int64_t step = -1;            // the training step (counted from 1) that used this batch; −1: none
+  Norm norm = Norm::None;       // the layer's normalization in that step
+  std::vector<int32_t> labels;  // (m) each example's class
+  std::vector<float> x;         // (m) W u (+ b): the pre-normalization input
+  // BatchNorm only (empty otherwise): x̂ = (x − μ)/σ and the nonlinearity's input y = γ x̂ + β —
+  // plus noisy BN's draws when the network asks for them (bn.noise_mean/noise_std).
+  std::vector<float> xhat, y;   // (m) each
+  // BatchNorm: the batch's μ_B and σ_B = √(σ²_B + ε) (biased variance) the step normalized with.
+  // Without normalization or with LayerNorm (which normalizes each example over its units, not
+  // the batch): the batch's mean and biased standard deviation of x at this unit, no ε — a
+  // reference only, nothing normalized with them.
+  float mu = kNaN, sigma = kNaN;
+  float gamma = kNaN, beta = kNaN;  // BatchNorm: the unit's γ and β in that step (before its update)
+};
+
 struct LayerStats {
   std::array<Histogram, kTapCount> hist;
   std::array<float, 5> pct{};       // kPercentiles of the nonlinearity input, all units
@@ -59,6 +79,7 @@ struct LayerStats {
   // one, Σ(x − mean)²/(m − 1) over the m probe rows, as running_var stores it (BN itself
   // normalizes with the biased 1/m variance). Measured for every hidden layer, BN or not.
   std::vector<float> unit_mean, unit_var;  // (width)
+  BatchStrip strip;
 };
 
 struct NetworkStats {
@@ -94,6 +115,10 @@ const char* saturation_definition(Activation act);
 // one layer on the probe set. Each tap is (n, width) row-major. The CPU reference and the GPU parity tests use it.
 void measure_layer(const float* pre, const float* nonlin_in, const float* out, int n, int width,
                    Activation act, int bins, int typical_unit, LayerStats* s);
+
+// The mean and biased standard deviation of values (no ε): a strip's reference μ and σ where the
+// layer has no BatchNorm (BatchStrip). NaN for no values.
+void strip_reference(const std::vector<float>& x, float* mean, float* std);
 
 // Percentiles by linear interpolation between order statistics (numpy's default "linear").
 // Reorders `values`.

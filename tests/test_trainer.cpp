@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Dense>
+
 #include "core/batches.h"
 #include "core/config.h"
 #include "core/gl_context.h"
@@ -416,6 +418,91 @@ TEST(TrainerSnapshots, SnapshotShapeAndNormStatistics) {
   EXPECT_FALSE(std::isnan(s1->networks[1].layers[0].gamma_mean));
   // The BN network's nonlinearity input is normalized over the probe set: mean ≈ mean β.
   EXPECT_NEAR(s1->networks[1].layers[0].mean, s1->networks[1].layers[0].beta_mean, 0.05);
+}
+
+// The strip of one mini-batch (stats.h BatchStrip): the last training step's batch at the typical
+// unit, through Algorithm 1 — checked against a forward pass written out here in double from the
+// parameters before that step, and against the paper's formulas on the strip's own numbers.
+TEST(TrainerSnapshots, BatchStripIsTheLastTrainingStepThroughAlgorithm1) {
+  const RunConfig cfg = spiral_twins({"stats.typical_unit=5"});
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto t = make_cpu_trainer(cfg, data);
+  t->request_snapshot(false);
+  t->train(70);  // more than one chunk of steps (cpu_trainer.cpp)
+  const NetworkParams before[2] = {t->params(0), t->params(1)};  // θ before step 71
+  t->train(1);
+  t->request_snapshot(true);   // probe and evaluation passes: they must not change the strip
+  t->request_snapshot(false);  // nor a second probe pass with no step between
+  const auto s0 = t->poll_snapshot(true), s1 = t->poll_snapshot(true), s2 = t->poll_snapshot(true);
+  ASSERT_TRUE(s0 && s1 && s2);
+  EXPECT_EQ(s0->networks[1].layers[0].strip.step, -1) << "no step yet: no strip";
+  EXPECT_TRUE(s0->networks[1].layers[0].strip.x.empty());
+
+  // Step 71's batch, drawn the way the trainer draws it.
+  BatchOrder order(data.train.size(), cfg.batch, cfg.data.shuffle, cfg.seed);
+  order.skip(70);
+  const int32_t* idx = order.next();
+  const int m = cfg.batch, unit = cfg.stats.typical_unit;
+  std::vector<int32_t> labels(m);
+  Eigen::MatrixXd u(data.train.dim, m);  // (dim, m)
+  for (int j = 0; j < m; ++j) {
+    labels[j] = data.train.y[idx[j]];
+    for (int f = 0; f < data.train.dim; ++f) u(f, j) = data.train.example(idx[j])[f];
+  }
+  for (int n = 0; n < 2; ++n) {
+    const NetworkConfig& nc = cfg.networks[n];
+    Eigen::MatrixXd in = u;  // (width of the layer below, m)
+    for (size_t l = 0; l < nc.model.hidden.size(); ++l) {
+      SCOPED_TRACE(nc.name + " layer " + std::to_string(l));
+      const LayerParams& lp = before[n].layers[l];
+      const BatchStrip& st = s2->networks[n].layers[l].strip;
+      // By hand: x = W u + b, and BN over the batch (biased variance) for the bn network.
+      const Eigen::MatrixXd W = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                                    lp.weight.data(), lp.out, lp.in).cast<double>();
+      Eigen::MatrixXd x = W * in;  // (out, m)
+      if (!lp.bias.empty())
+        for (int o = 0; o < lp.out; ++o) x.row(o).array() += lp.bias[o];
+      Eigen::MatrixXd z = x;
+      if (lp.norm == Norm::Batch)
+        for (int o = 0; o < lp.out; ++o) {
+          const double mu = x.row(o).mean(), var = (x.row(o).array() - mu).square().mean();
+          z.row(o) = ((x.row(o).array() - mu) / std::sqrt(var + nc.bn.eps) * lp.gamma[o] + lp.beta[o]).matrix();
+        }
+      in = z.array().tanh().matrix();
+
+      EXPECT_EQ(st.step, 71);
+      EXPECT_EQ(st.norm, nc.model.norm[l]);
+      EXPECT_EQ(st.labels, labels);
+      ASSERT_EQ(st.x.size(), static_cast<size_t>(m)) << "one value per example of the training batch";
+      for (int j = 0; j < m; ++j) EXPECT_NEAR(st.x[j], x(unit, j), 1e-4 * (1 + std::abs(x(unit, j)))) << "example " << j;
+      // Algorithm 1 on the strip's own numbers.
+      double mean = 0, var = 0;
+      for (float v : st.x) mean += v;
+      mean /= m;
+      for (float v : st.x) var += (v - mean) * (v - mean);
+      var /= m;  // biased, as BN normalizes
+      EXPECT_NEAR(st.mu, mean, 1e-5 * (std::abs(mean) + std::sqrt(var)));
+      if (lp.norm != Norm::Batch) {
+        EXPECT_TRUE(st.xhat.empty() && st.y.empty()) << "no BN: x only";
+        EXPECT_TRUE(std::isnan(st.gamma) && std::isnan(st.beta));
+        EXPECT_NEAR(st.sigma, std::sqrt(var), 1e-5 * std::sqrt(var)) << "the batch's own spread, no ε";
+        continue;
+      }
+      EXPECT_NEAR(st.sigma * st.sigma, var + nc.bn.eps, 1e-4 * (var + nc.bn.eps)) << "σ² = biased variance + ε";
+      EXPECT_EQ(st.gamma, lp.gamma[unit]) << "γ the step used, before its update";
+      EXPECT_EQ(st.beta, lp.beta[unit]);
+      ASSERT_EQ(st.xhat.size(), static_cast<size_t>(m));
+      ASSERT_EQ(st.y.size(), static_cast<size_t>(m));
+      for (int j = 0; j < m; ++j) {
+        const double xhat = (st.x[j] - st.mu) / st.sigma, y = st.gamma * xhat + st.beta;
+        EXPECT_NEAR(st.xhat[j], xhat, 1e-4 * (1 + std::abs(xhat))) << "x̂ = (x − μ)/σ, example " << j;
+        EXPECT_NEAR(st.y[j], y, 1e-4 * (1 + std::abs(y))) << "y = γ x̂ + β, example " << j;
+        EXPECT_NEAR(st.y[j], z(unit, j), 1e-4 * (1 + std::abs(z(unit, j)))) << "example " << j;
+      }
+    }
+    // The first snapshot after the step holds the same strip as the second.
+    EXPECT_EQ(s1->networks[n].layers[0].strip.x, s2->networks[n].layers[0].strip.x);
+  }
 }
 
 // [SECTION] Divergence
