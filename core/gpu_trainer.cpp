@@ -65,6 +65,9 @@ struct Layout {
   int param_stride = 0, act_stride = 0, meta_stride = 0, status_stride = 0, tasks = 0;
   int snap_units = 0;  // per-unit entries of a layer's snapshot: the widest hidden layer
   int snap_layer_words = 0, snap_net_words = 0, snap_slot_words = 0;
+  // The BN strip (stats.h BatchStrip) of each layer, after its μ and 1/σ: the typical unit's
+  // x, x̂ and z over the last kept training step's batch, then μ, 1/σ, γ, β — (3·batch + 4) words.
+  int strip_words = 0;
   std::vector<std::pair<int, int>> eval_chunks;   // (first test row, rows), as the CPU reference
   std::vector<std::pair<int, int>> train_chunks;  // (first training row, rows) of the train-accuracy subset
 };
@@ -123,9 +126,10 @@ Layout make_layout(const RunConfig& cfg, const DataSplit& data) {
   L.task_off.push_back(task);
   L.tasks = task;
   L.stat_rows = std::max(L.rows_max, widest);
+  L.strip_words = 3 * L.batch + 4;
   for (int l = 0; l < L.layers; ++l) {
     L.act_off.push_back(act);
-    act += SLOT_COUNT * L.rows_max * L.out[l] + 2 * L.stat_rows;
+    act += SLOT_COUNT * L.rows_max * L.out[l] + 2 * L.stat_rows + L.strip_words;
   }
   L.param_stride = param;
   L.act_stride = act;
@@ -159,6 +163,7 @@ std::string glsl_run_defines(const Layout& L) {
   def("ROWS_MAX", L.rows_max);
   def("PROBE_ROWS", L.probe_rows);
   def("STAT_ROWS", L.stat_rows);
+  def("STRIP_WORDS", L.strip_words);
   def("IDX_RING", kIdxRing);
   def("LOSS_RING", kLossRing);
   def("PARAM_STRIDE", L.param_stride);
@@ -459,6 +464,8 @@ class GpuTrainer final : public Trainer {
     loss_ring_ = GlBuffer("loss", sizeof(float) * kLossRing * nets, nullptr, true);
     status_ = GlBuffer("status", bytes(status), status.data(), false);
     snapshots_ = GlBuffer("snapshot", sizeof(uint32_t) * kSnapSlots * L_.snap_slot_words, nullptr, true);
+    strip_snaps_ = GlBuffer("strip", sizeof(float) * kSnapSlots * L_.nets * L_.hidden * L_.strip_words, nullptr, true);
+    strip_step_ = -1;  // the activation buffer starts empty
     const std::pair<int, const GlBuffer*> bindings[] = {
         {BIND_META, &meta_},           {BIND_PARAMS, &params_}, {BIND_VELOCITY, &velocity_},
         {BIND_GRADS, &grads_},         {BIND_ACTS, &acts_},     {BIND_INDICES, &indices_},
@@ -541,6 +548,12 @@ class GpuTrainer final : public Trainer {
           throw GpuError("injected failure at step " + std::to_string(fail_at_) + " (BNLAB_GPU_FAIL_AT_STEP)");
         }
         const bool last = count == chunk && s + 1 == chunk;  // its gradients feed the next snapshot
+        if (last) {  // and norm_act keeps its batch at the typical unit: the strip's labels and step
+          strip_labels_.resize(L_.batch);
+          for (int j = 0; j < L_.batch; ++j) strip_labels_[j] = data_.train.y[idx[static_cast<size_t>(s) * L_.batch + j]];
+          strip_step_ = step_ + s + 1;
+          std::fill(strip_kept_.begin(), strip_kept_.end(), 1);
+        }
         const Pass pass{L_.batch, MODE_TRAIN, last, static_cast<int>(step_ + s)};
         forward(pass);
         backward_and_update(pass);
@@ -625,6 +638,11 @@ class GpuTrainer final : public Trainer {
     bool with_eval;
     int slot;
     GLsync fence;
+    // The strip's step (−1: none), labels (batch), and which networks have one (nets): the
+    // trainer's as they were when the snapshot was asked for.
+    int64_t strip_step;
+    std::vector<int32_t> strip_labels;
+    std::vector<char> strip_kept;
   };
 
  public:
@@ -650,7 +668,15 @@ class GpuTrainer final : public Trainer {
              {L_.probe_rows, MODE_PROBE, static_cast<int>(test_rows()),
               with_eval ? static_cast<int>(L_.eval_chunks.size()) : 0},
              slot);
-    pending_.push_back({step_, with_eval, slot, fence_for_readback()});
+    // The strips into this slot: GPU-side copies, read back with the rest after the fence.
+    glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+    for (int n = 0; n < L_.nets; ++n)
+      for (int l = 0; l < L_.hidden; ++l)
+        glCopyNamedBufferSubData(acts_.id(), strip_snaps_.id(),
+                                 static_cast<GLintptr>(strip_at(n, l)) * 4,
+                                 static_cast<GLintptr>(((static_cast<size_t>(slot) * L_.nets + n) * L_.hidden + l) * L_.strip_words) * 4,
+                                 static_cast<GLsizeiptr>(L_.strip_words) * 4);
+    pending_.push_back({step_, with_eval, slot, fence_for_readback(), strip_step_, strip_labels_, strip_kept_});
     check_gl("measuring a snapshot");
   }
 
@@ -666,6 +692,35 @@ class GpuTrainer final : public Trainer {
   }
 
  private:
+  // Where layer l's strip of network n starts in the activation buffer (after μ and 1/σ).
+  size_t strip_at(int n, int l) const {
+    return static_cast<size_t>(n) * L_.act_stride + L_.act_off[l] + static_cast<size_t>(SLOT_COUNT) * L_.rows_max * L_.out[l] +
+           2 * static_cast<size_t>(L_.stat_rows);
+  }
+
+  // Layer l's strip of network n from a finished snapshot slot.
+  BatchStrip decode_strip(const PendingSnapshot& p, int n, int l) const {
+    BatchStrip st;
+    if (p.strip_step < 0 || !p.strip_kept[n]) return st;
+    const float* w = strip_snaps_.map<float>() + ((static_cast<size_t>(p.slot) * L_.nets + n) * L_.hidden + l) * L_.strip_words;
+    const size_t m = static_cast<size_t>(L_.batch);
+    st.step = p.strip_step;
+    st.norm = cfg_.networks[n].model.norm[l];
+    st.labels = p.strip_labels;
+    st.x.assign(w, w + m);
+    if (st.norm == Norm::Batch) {
+      st.xhat.assign(w + m, w + 2 * m);
+      st.y.assign(w + 2 * m, w + 3 * m);
+      st.mu = w[3 * m];
+      st.sigma = 1.f / w[3 * m + 1];
+      st.gamma = w[3 * m + 2];
+      st.beta = w[3 * m + 3];
+    } else {
+      strip_reference(st.x, &st.mu, &st.sigma);
+    }
+    return st;
+  }
+
   int64_t test_rows() const {
     return L_.eval_chunks.empty() ? 0 : L_.eval_chunks.back().first + L_.eval_chunks.back().second;
   }
@@ -721,6 +776,7 @@ class GpuTrainer final : public Trainer {
           ls.unit_mean.push_back(word_float(units[j]));
           ls.unit_var.push_back(word_float(units[L_.snap_units + j]));
         }
+        if (ns.diverged_at < 0) ls.strip = decode_strip(p, n, l);
         ns.layers.push_back(std::move(ls));
       }
       s.networks.push_back(std::move(ns));
@@ -824,6 +880,7 @@ class GpuTrainer final : public Trainer {
     // Trains again from here: no gradient yet, not diverged.
     const std::vector<float> nans(L_.param_stride, kNaN);
     glNamedBufferSubData(grads_.id(), static_cast<GLintptr>(net) * L_.param_stride * 4, bytes(nans), nans.data());
+    strip_kept_.at(net) = 0;  // its strip is the old network's
     const int32_t healthy = -1;
     glNamedBufferSubData(status_.id(), (static_cast<GLintptr>(net) * L_.status_stride + STATUS_DIVERGED) * 4, 4,
                          &healthy);
@@ -885,6 +942,7 @@ class GpuTrainer final : public Trainer {
   GlBuffer loss_ring_;  // (kLossRing, nets), mapped
   GlBuffer status_;     // (nets, status_stride): divergence step, eval chunk sums
   GlBuffer snapshots_;  // (kSnapSlots, snap_slot_words), mapped
+  GlBuffer strip_snaps_;  // (kSnapSlots, nets, hidden, strip_words) floats, mapped: the strips copied per snapshot
   int bound_train_ = -1;  // which dataset is bound: 1 train, 0 test, −1 none yet
 
   int64_t step_ = 0;
@@ -898,6 +956,12 @@ class GpuTrainer final : public Trainer {
   GLsync loss_fence_ = nullptr; // after the last queued step
   std::vector<float> losses_;   // (steps, nets) not yet taken
   int64_t next_slot_ = 0;
+  // The last kept training step (the last of a train() call), whose batch norm_act kept at the
+  // typical unit: its step (−1: none since the buffers were built), labels (batch), and per
+  // network (nets) whether the strip is that network's (not one replaced since).
+  int64_t strip_step_ = -1;
+  std::vector<int32_t> strip_labels_;
+  std::vector<char> strip_kept_ = std::vector<char>(cfg_.networks.size(), 0);
   std::deque<PendingSnapshot> pending_;
   std::deque<StepStats> ready_;
 };

@@ -74,6 +74,11 @@ int rvar_at(int n, int l) { return b_at(n, l) + 4 * LAYER_OUT[l]; }
 int slot_at(int n, int l, int s) { return n * ACT_STRIDE + ACT_OFF[l] + s * ROWS_MAX * LAYER_OUT[l]; }
 int mu_at(int n, int l) { return slot_at(n, l, SLOT_COUNT); }
 int istd_at(int n, int l) { return mu_at(n, l) + STAT_ROWS; }
+// The BN strip after them (core/stats.h BatchStrip): the typical unit's x, x̂, z over the batch of
+// the last training step that keeps its gradients (BATCH each), then μ, 1/σ, γ, β.
+int strip_at(int n, int l) { return istd_at(n, l) + STAT_ROWS; }
+// Whether this pass writes the strip: the training step whose gradients the next snapshot reads.
+bool keeps_strip() { return PASS_MODE == MODE_TRAIN && PASS_KEEP_GRADS != 0; }
 
 // Where example i of the pass starts in the data: training gathers through the step's indices,
 // probe and eval passes read consecutive test rows.

@@ -9,6 +9,9 @@
 // invocation per example, statistics over the units, the same in every mode. No normalization:
 // one invocation per unit, z = x. Dropout (common.glsl, core/dropout.h) follows the activation.
 //
+// The training step that keeps its gradients also keeps its batch at the typical unit, for the
+// snapshot's BN strip (strip_at): x always, x̂, z, μ, 1/σ, γ and β with BatchNorm.
+//
 // Dispatch: x covers max(width, rows) invocations, z the networks (each network may use a
 // different normalization, so each invocation decides what it is).
 
@@ -43,6 +46,7 @@ void main() {
       sq += d * d;
     }
     const float istd = inversesqrt(sq / float(width) + eps);
+    if (keeps_strip()) acts[strip_at(n, l) + g] = acts[x + row + TYPICAL_UNIT];
     acts[mu_at(n, l) + g] = mu;
     acts[istd_at(n, l) + g] = istd;
     for (int j = 0; j < width; ++j) {
@@ -57,9 +61,12 @@ void main() {
 
   if (g >= width) return;
   const int j = g;
+  const bool strip = keeps_strip() && j == TYPICAL_UNIT;
+  const int st = strip_at(n, l);
   if (norm == NORM_NONE) {
     for (int i = 0; i < rows; ++i) {
       const float v = acts[x + i * width + j];
+      if (strip) acts[st + i] = v;
       acts[xh + i * width + j] = v;
       acts[z + i * width + j] = v;
       store_activation(n, l, i, j, v);
@@ -102,5 +109,16 @@ void main() {
     acts[xh + i * width + j] = h;
     acts[z + i * width + j] = zz;
     store_activation(n, l, i, j, zz);
+    if (strip) {
+      acts[st + i] = acts[x + i * width + j];
+      acts[st + BATCH + i] = h;
+      acts[st + 2 * BATCH + i] = zz;
+    }
+  }
+  if (strip) {
+    acts[st + 3 * BATCH] = mu;
+    acts[st + 3 * BATCH + 1] = istd;
+    acts[st + 3 * BATCH + 2] = gamma;
+    acts[st + 3 * BATCH + 3] = beta;
   }
 }

@@ -413,6 +413,46 @@ TEST(GpuSnapshot, MatchesTheCpuStatisticsOfTheSameProbe) {
   }
 }
 
+// The BN strip (stats.h BatchStrip): the same last training batch at the typical unit on both
+// backends — the same step, labels and normalization, and x, x̂, γx̂ + β, μ, σ, γ, β within the
+// tolerance of the trajectory's snapshots (|gpu − cpu| ≤ 1e-4 + 1e-3·|cpu| after 25 steps) —
+// whatever evaluation and probe passes ran since.
+TEST(GpuSnapshot, BatchStripMatchesTheCpuReference) {
+  REQUIRE_GL();
+  const RunConfig cfg = quad_config("sigmoid");
+  const DataSplit data = load_data(cfg.data, cfg.seed);
+  auto gpu = make_gpu_trainer(cfg, data);
+  auto cpu = make_cpu_trainer(cfg, data);
+  gpu->request_snapshot(false);
+  gpu->train(24);
+  cpu->train(24);
+  gpu->train(1);  // the strip is the last step of the last train() call
+  cpu->train(1);
+  gpu->request_snapshot(true);
+  cpu->request_snapshot(true);
+  gpu->request_snapshot(false);
+  const auto g0 = gpu->poll_snapshot(true), g1 = gpu->poll_snapshot(true), g = gpu->poll_snapshot(true);
+  const auto c = cpu->poll_snapshot(true);
+  ASSERT_TRUE(g0 && g1 && g && c);
+  EXPECT_EQ(g0->networks[1].layers[0].strip.step, -1) << "no step yet: no strip";
+  for (size_t n = 0; n < cfg.networks.size(); ++n)
+    for (size_t l = 0; l < cfg.networks[n].model.hidden.size(); ++l) {
+      SCOPED_TRACE("network " + cfg.networks[n].name + " layer " + std::to_string(l));
+      const BatchStrip &gs = g->networks[n].layers[l].strip, &cs = c->networks[n].layers[l].strip;
+      EXPECT_EQ(g1->networks[n].layers[l].strip.x, gs.x) << "a later probe pass changes nothing";
+      EXPECT_EQ(gs.step, 25);
+      EXPECT_EQ(cs.step, 25);
+      EXPECT_EQ(gs.norm, cs.norm);
+      EXPECT_EQ(gs.labels, cs.labels);
+      ASSERT_EQ(gs.x.size(), static_cast<size_t>(cfg.batch));
+      EXPECT_TRUE(close("x", gs.x, cs.x, 1e-4, 1e-3));
+      EXPECT_TRUE(close("x̂", gs.xhat, cs.xhat, 1e-4, 1e-3));
+      EXPECT_TRUE(close("γx̂ + β", gs.y, cs.y, 1e-4, 1e-3));
+      EXPECT_TRUE(close("μ, σ, γ, β", {gs.mu, gs.sigma, gs.gamma, gs.beta}, {cs.mu, cs.sigma, cs.gamma, cs.beta}, 1e-4, 1e-3));
+      EXPECT_EQ(gs.xhat.empty(), cs.norm != Norm::Batch);
+    }
+}
+
 // [SECTION] Determinism, divergence and live changes
 
 TEST(GpuParity, FullFashionMnistTrainsFromTheGpuResidentDataset) {
@@ -496,6 +536,12 @@ TEST(GpuParity, DivergedNetworkStopsAtTheSameStepWhileItsTwinCarriesOn) {
   ASSERT_EQ(gs->networks[0].diverged_at, cs->networks[0].diverged_at);
   EXPECT_EQ(gs->networks[1].diverged_at, -1);
   EXPECT_TRUE(std::isnan(gs->networks[0].test_acc));
+  // A diverged network shows no strip on either backend; its twin shows the last step's.
+  EXPECT_EQ(gs->networks[0].layers[0].strip.step, -1);
+  EXPECT_EQ(cs->networks[0].layers[0].strip.step, -1);
+  EXPECT_TRUE(gs->networks[0].layers[0].strip.x.empty());
+  EXPECT_EQ(gs->networks[1].layers[0].strip.step, 300);
+  EXPECT_EQ(cs->networks[1].layers[0].strip.step, 300);
   const std::vector<float> gl = gpu->take_losses(), cl = cpu->take_losses();
   ASSERT_EQ(gl.size(), cl.size());
   const int64_t div = gs->networks[0].diverged_at;
