@@ -61,6 +61,11 @@ json write_stats(const NetworkStats& s) {
     j["pct"] = floats(std::vector<float>(l.pct.begin(), l.pct.end()));
     j["unit_pct"] = floats(std::vector<float>(l.unit_pct.begin(), l.unit_pct.end()));
     for (const LayerScalar& f : kLayerScalars) j[f.name] = json_float(l.*f.stat);
+    const BatchStrip& st = l.strip;
+    if (st.step >= 0)  // so that a reopened session shows the strip it was saved with
+      j["strip"] = {{"step", st.step}, {"norm", to_string(st.norm)}, {"labels", st.labels}, {"x", floats(st.x)},
+                    {"xhat", floats(st.xhat)}, {"y", floats(st.y)}, {"mu", json_float(st.mu)},
+                    {"sigma", json_float(st.sigma)}, {"gamma", json_float(st.gamma)}, {"beta", json_float(st.beta)}};
     layers.push_back(j);
   }
   return {{"diverged_at", s.diverged_at}, {"has_eval", s.has_eval}, {"test_loss", json_float(s.test_loss)},
@@ -225,6 +230,29 @@ void read_fixed(const json& j, const char* key, const std::string& where, std::a
   std::copy(v.begin(), v.end(), out->begin());
 }
 
+BatchStrip read_strip(const json& j, const std::string& where) {
+  BatchStrip st;
+  st.step = integer<int64_t>(j, "step", where);
+  const json& norm = at(j, "norm", where);
+  bool known = false;
+  for (Norm k : {Norm::None, Norm::Batch, Norm::Layer})
+    if (norm.is_string() && norm.get<std::string>() == to_string(k)) st.norm = k, known = true;
+  if (!known) bad(where + ".norm", "expected none, batch or layer, found " + norm.dump().substr(0, 40));
+  st.labels = int_array<int32_t>(j, "labels", where);
+  st.x = float_array(j, "x", where);
+  st.xhat = float_array(j, "xhat", where);
+  st.y = float_array(j, "y", where);
+  const size_t m = st.x.size();
+  if (st.labels.size() != m) bad(where + ".labels", std::to_string(st.labels.size()) + " labels for " + std::to_string(m) + " values of x");
+  if (!st.xhat.empty() && st.xhat.size() != m) bad(where + ".xhat", std::to_string(st.xhat.size()) + " values, x has " + std::to_string(m));
+  if (!st.y.empty() && st.y.size() != m) bad(where + ".y", std::to_string(st.y.size()) + " values, x has " + std::to_string(m));
+  st.mu = float_at(j, "mu", where);
+  st.sigma = float_at(j, "sigma", where);
+  st.gamma = float_at(j, "gamma", where);
+  st.beta = float_at(j, "beta", where);
+  return st;
+}
+
 NetworkStats read_stats(const json& j, const std::string& where) {
   NetworkStats s;
   s.diverged_at = integer<int64_t>(j, "diverged_at", where);
@@ -252,6 +280,7 @@ NetworkStats read_stats(const json& j, const std::string& where) {
     read_fixed(layers[l], "pct", w, &ls.pct);
     read_fixed(layers[l], "unit_pct", w, &ls.unit_pct);
     for (const LayerScalar& f : kLayerScalars) ls.*f.stat = float_at(layers[l], f.name, w);
+    if (layers[l].contains("strip")) ls.strip = read_strip(layers[l]["strip"], w + ".strip");  // sessions before it lack it
     s.layers.push_back(std::move(ls));
   }
   return s;

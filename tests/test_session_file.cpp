@@ -116,6 +116,14 @@ void expect_same_history(const RunHistory& a, const RunHistory& b) {
       }
       EXPECT_TRUE(SameFloats({x.latest.layers[l].pct.begin(), x.latest.layers[l].pct.end()},
                              {y.latest.layers[l].pct.begin(), y.latest.layers[l].pct.end()}, layer + " latest pct"));
+      const BatchStrip &p = x.latest.layers[l].strip, &q = y.latest.layers[l].strip;  // the BN strip
+      EXPECT_EQ(p.step, q.step) << layer;
+      EXPECT_EQ(p.norm, q.norm) << layer;
+      EXPECT_EQ(p.labels, q.labels) << layer;
+      EXPECT_TRUE(SameFloats(p.x, q.x, layer + " strip x"));
+      EXPECT_TRUE(SameFloats(p.xhat, q.xhat, layer + " strip xhat"));
+      EXPECT_TRUE(SameFloats(p.y, q.y, layer + " strip y"));
+      EXPECT_TRUE(SameFloats({p.mu, p.sigma, p.gamma, p.beta}, {q.mu, q.sigma, q.gamma, q.beta}, layer + " strip μ σ γ β"));
     }
     ASSERT_EQ(x.units.size(), y.units.size());
     for (size_t l = 0; l < x.units.size(); ++l) {
@@ -151,6 +159,8 @@ TEST(SessionFile, RoundTripKeepsEverything) {
   ASSERT_EQ(a.history.networks()[1].train_loss.stride(), 1);
   ASSERT_EQ(a.history.networks()[1].beta_smooth.size(), 23) << "the meters, every 100 steps, are in the session";
   ASSERT_EQ(a.history.networks()[1].ics.size(), 3u);
+  ASSERT_EQ(a.history.networks()[1].latest.layers[0].strip.norm, Norm::Batch) << "the BN strip is in the session";
+  ASSERT_FALSE(a.history.networks()[1].latest.layers[0].strip.x.empty());
   TempDir dir;
   const std::string path = dir.file("run.bnlab.json");
   save_session(path, a);
