@@ -148,6 +148,14 @@ Axes fit(const Context& c, ImVec2 min, ImVec2 max) {
         fit_y(y, it.a, log);
         fit_y(y, it.b, log);
         break;
+      case Item::Dots:
+      case Item::Segments:
+        for (int i = 0; i < it.count; ++i)
+          if (finite(it.xs[i]) && finite(it.ys[i])) {
+            x.add(it.xs[i]);
+            fit_y(y, it.ys[i], log);
+          }
+        break;
       default:
         break;
     }
@@ -566,7 +574,9 @@ void EndPlot() {
   Axes ax = fit(c, ImVec2(left_guess, top), ImVec2(right, bottom));
   const int y_target = std::max(2, static_cast<int>((bottom - top) / (fs * 2.6f)));
   std::vector<double> yt;
-  if (!ax.y_log) {
+  if (c.spec.y_tick_labels && c.spec.y_tick_count > 0) {
+    for (int k = 0; k < c.spec.y_tick_count; ++k) yt.push_back(k);
+  } else if (!ax.y_log) {
     yt = NiceTicks(ax.y0, ax.y1, y_target);
     // A short plot asks for 2 ticks and may get 1 (−4.3…4.3 gives only 0 at a step of 5): a finer
     // step, so every axis shows a scale.
@@ -606,6 +616,11 @@ void EndPlot() {
   std::vector<std::string> y_labels;
   float label_w = 0;
   for (double t : yt) {
+    if (c.spec.y_tick_labels && c.spec.y_tick_count > 0) {
+      y_labels.push_back(c.spec.y_tick_labels[static_cast<int>(t)]);
+      label_w = std::max(label_w, ImGui::CalcTextSize(y_labels.back().c_str()).x);
+      continue;
+    }
     y_labels.push_back(FormatTick(ax.y_log ? std::pow(10.0, t) : t, ax.y_log ? std::pow(10.0, t) : y_spacing, false));
     label_w = std::max(label_w, ImGui::CalcTextSize(y_labels.back().c_str()).x);
   }
@@ -646,11 +661,26 @@ void EndPlot() {
       default: break;
     }
   }
+  for (const Item& it : c.items) {
+    if (it.kind == Item::Segments)
+      for (int i = 0; i + 1 < it.count; i += 2) {
+        if (!(finite(it.xs[i]) && finite(it.ys[i]) && finite(it.xs[i + 1]) && finite(it.ys[i + 1]))) continue;
+        dl->AddLine(ImVec2(ax.px(it.xs[i]), ax.py(it.ys[i])), ImVec2(ax.px(it.xs[i + 1]), ax.py(it.ys[i + 1])),
+                    it.colors ? it.colors[i / 2] : it.color, it.thickness);
+      }
+    if (it.kind == Item::Dots)
+      for (int i = 0; i < it.count; ++i) {
+        if (!(finite(it.xs[i]) && finite(it.ys[i]))) continue;
+        // 8 segments: round at a few pixels, and a third of ImGui's default triangles (llvmpipe).
+        dl->AddCircleFilled(ImVec2(ax.px(it.xs[i]), ax.py(it.ys[i])), it.thickness, it.colors ? it.colors[i] : it.color, 8);
+      }
+  }
   mark_identical_lines(c.items);
   for (const Item& it : c.items)
     if (it.kind == Item::Line) draw_line(dl, ax, it, c.scratch);
   for (const Item& it : c.items) {
-    if (it.kind == Item::Line || it.kind == Item::Band || it.kind == Item::Bars || it.kind == Item::Heatmap)
+    if (it.kind == Item::Line || it.kind == Item::Band || it.kind == Item::Bars || it.kind == Item::Heatmap ||
+        it.kind == Item::Dots)
       for (int i = 0; i < it.count * (it.kind == Item::Heatmap ? it.rows : 1) && !rec.has_data; ++i)
         rec.has_data = std::isfinite(it.ys[i]);
     if (it.kind == Item::Marker) {
@@ -819,5 +849,25 @@ void PlotShadeX(const char* label, double x0, double x1, ImU32 color) {
 }
 
 void PlotMessage(const char* text) { record(Item::Message, text, 0); }
+
+void PlotDots(const char* label, const double* xs, const float* ys, int count, ImU32 color, float radius,
+              const ImU32* colors) {
+  Item& it = record(Item::Dots, label, color);
+  it.xs = xs;
+  it.ys = ys;
+  it.count = std::max(0, count);
+  it.thickness = radius;
+  it.colors = colors;
+}
+
+void PlotSegments(const char* label, const double* xs, const float* ys, int count, ImU32 color, float thickness,
+                  const ImU32* colors) {
+  Item& it = record(Item::Segments, label, color);
+  it.xs = xs;
+  it.ys = ys;
+  it.count = std::max(0, count);
+  it.thickness = thickness;
+  it.colors = colors;
+}
 
 }  // namespace bnlab::plot

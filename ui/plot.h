@@ -72,11 +72,15 @@ struct Spec {
   double y_min = kAuto, y_max = kAuto;
   Legend legend = Legend::TopRight;
   bool x_is_step = true;               // x tick labels as 20k, 1.5M
+  // A categorical y axis: ticks at y = 0, 1, …, y_tick_count − 1 named by these labels (rows of
+  // dots, e.g. a BN strip's stages) instead of numbers; set y_min/y_max to frame them.
+  const char* const* y_tick_labels = nullptr;
+  int y_tick_count = 0;
 };
 
 // One recorded item (internal to the module; kept here so the context owns them by value).
 struct Item {
-  enum Kind { Line, Band, Bars, Heatmap, Marker, Shade, Message } kind = Line;
+  enum Kind { Line, Band, Bars, Heatmap, Marker, Shade, Message, Dots, Segments } kind = Line;
   std::string label;
   ImU32 color = 0;
   float thickness = 2.f;
@@ -88,6 +92,7 @@ struct Item {
   double a = 0, b = 0;         // Bars: x0, width; Heatmap: y0, y1; Marker: x; Shade: x0, x1
   float vmax = 1;              // Heatmap: the value of a full colour; Bars: number of slots
   int dash_of = 0, dash_slot = 0;  // Line: identical to dash_of − 1 others; drawn in dash slot dash_slot
+  const ImU32* colors = nullptr;   // Dots: (count) per dot; Segments: (count / 2) per segment; null: `color`
 };
 
 struct Context {
@@ -143,6 +148,14 @@ void PlotHeatmap(const char* label, const float* values, int cols, int rows, con
 // plot's lines; one with no room, or wider than the plot, is left out.
 void PlotMarkerX(const char* caption, double x, ImU32 color, float thickness = 2.f);
 constexpr int kCaptionRows = 3;
+// Dots at (xs[i], ys[i]) of radius `radius` pixels, each in colors[i] (null: all in `color`), in
+// any order: one dot per example.
+void PlotDots(const char* label, const double* xs, const float* ys, int count, ImU32 color, float radius,
+              const ImU32* colors = nullptr);
+// Straight segments from point 2k to point 2k + 1 (count points, in any order), segment k in
+// colors[k] (null: all in `color`): links between dots, ticks, whiskers.
+void PlotSegments(const char* label, const double* xs, const float* ys, int count, ImU32 color, float thickness,
+                  const ImU32* colors = nullptr);
 // A shaded span of x (e.g. where a sigmoid saturates); `label` goes in the legend.
 void PlotShadeX(const char* label, double x0, double x1, ImU32 color);
 // A message centred in the plot (e.g. "waiting for the first snapshot").
