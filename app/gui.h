@@ -15,7 +15,7 @@ struct GuiArgs {
   std::string plot_rects;         // the layout as JSON (tests): of the screenshot's frame, or the last one
   double bench_seconds = 0;       // > 0: train and draw for this long, report frame times and steps/s
   std::string bench_out;          // --bench-ui: also write the report to this file
-  std::string tab;                // open this tab: figure1, percentiles, histograms, over-time, health, affine, why-bn;
+  std::string tab;                // open this tab: figure1, percentiles, histograms, over-time, health, affine, why-bn, one-batch;
                                   // "all" with --screenshot: one picture (and --plot-rects file) per tab
   std::vector<std::string> hide;  // controls, text: start with the side panel or the lesson text hidden
   std::string theme;              // light | dark (default: the saved setting, light for screenshots)

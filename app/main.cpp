@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 86400.0));
   app.add_option("--bench-out", gui.bench_out, "With --bench-ui: also write the report to this file");
   app.add_option("--tab", gui.tab,
-                 "Window: open this tab (figure1, percentiles, histograms, over-time, health, affine, why-bn); with "
+                 "Window: open this tab (figure1, percentiles, histograms, over-time, health, affine, why-bn, one-batch); with "
                  "--screenshot, `all` saves one picture per tab (NAME-figure1.png, …)");
   app.add_option("--hide", gui.hide, "Window: start with these hidden: controls (the side panel, H), text (the lesson's text)")
       ->delimiter(',')

@@ -98,7 +98,8 @@ TEST(UiWindow, TabOptionOpensEachTab) {
     const char* word;
     size_t plots;
   } kTabs[] = {{"figure1", "", 5},      {"percentiles", "layer", 6}, {"histograms", "layer", 9}, {"over-time", "layer", 6},
-               {"health", "layer", 9}, {"affine", "layer", 12},     {"why-bn", "", 9}};
+               {"health", "layer", 9}, {"affine", "layer", 12},     {"why-bn", "", 9},
+               {"one-batch", "x", 2}};
   const auto check = [&](const char* tab, const std::string& rects) {
     const nlohmann::json j = nlohmann::json::parse(std::ifstream(rects));
     EXPECT_EQ(j["tab"], tab);

@@ -17,7 +17,7 @@ namespace bnlab {
 namespace {
 
 constexpr const char* kTabNames[] = {"Figure 1", "Percentiles", "Histograms", "Over time", "Health", "γ, β, running stats",
-                                     "Why BN works"};
+                                     "Why BN works", "One batch"};
 constexpr const char* kTabTips[] = {
     "The paper's Figure 1, live: test accuracy, train loss, and the 15/50/85th percentiles of one sigmoid's input in "
     "the last hidden layer, per network.",
@@ -27,10 +27,12 @@ constexpr const char* kTabTips[] = {
     "Saturation, gradient norm and update-to-weight ratio per layer over training.",
     "γ, β and BN's running mean and variance per unit.",
     "Santurkar et al. 2018's test of why BN helps: internal covariate shift as a change of each layer's gradient, "
-    "and how smooth the loss is along the gradient, measured live."};
+    "and how smooth the loss is along the gradient, measured live.",
+    "One mini-batch through BN at one unit, live: the batch's x with its μ and σ, x̂ = (x − μ)/σ and γx̂ + β, one dot per "
+    "example."};
 // Where the full names do not fit the bar (1280 or 1366 pixels with the side panel shown): whole
 // words still, and the tooltips give the full name.
-constexpr const char* kTabShortNames[] = {"Fig. 1", "Bands", "Hist.", "Time", "Health", "γ, β", "Why BN"};
+constexpr const char* kTabShortNames[] = {"Fig. 1", "Bands", "Hist.", "Time", "Health", "γ, β", "Why BN", "Batch"};
 static_assert(sizeof kTabNames / sizeof kTabNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
 static_assert(sizeof kTabShortNames / sizeof kTabShortNames[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
 
@@ -205,6 +207,7 @@ void draw_lab(LabSession& lab, ViewOptions& v) {
         case LabTab::Health: panel_health(s, v); break;
         case LabTab::Affine: panel_affine(s, v); break;
         case LabTab::WhyBn: panel_why_bn(lab, s, v); break;
+        case LabTab::BnStrip: panel_bn_strip(s, v); break;
         case LabTab::Count: break;
       }
       ImGui::EndChild();

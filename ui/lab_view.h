@@ -24,9 +24,11 @@ namespace bnlab {
 
 // [SECTION] View options (everything the UI owns)
 
-enum class LabTab : int { Figure1, Percentiles, Histograms, OverTime, Health, Affine, WhyBn, Count };
+// New tabs go at the end: view.json keeps the tab by its index.
+enum class LabTab : int { Figure1, Percentiles, Histograms, OverTime, Health, Affine, WhyBn, BnStrip, Count };
 // Short names: `bnlab --tab NAME` and saved file names.
-constexpr const char* kTabIds[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine", "why-bn"};
+constexpr const char* kTabIds[] = {"figure1", "percentiles", "histograms", "over-time", "health", "affine", "why-bn",
+                                   "one-batch"};
 static_assert(sizeof kTabIds / sizeof kTabIds[0] == static_cast<size_t>(LabTab::Count), "one name per tab");
 // The tab a short name names (kTabIds; --tab, a lesson's "tab"); −1 for none.
 int tab_from_id(const std::string& id);
@@ -54,6 +56,7 @@ struct ViewOptions {
   bool unit_percentiles = false;  // Percentiles tab: the typical unit instead of the whole layer
   YScale y_scale = YScale::Auto;  // Percentiles and Figure 1 tabs: the percentile plots' y axes
   int heatmap_tap = 1;        // Over time tab: which tap (Tap)
+  int strip_layer = -1;       // One batch tab: the hidden layer shown; −1 (or past the last): the last
   float loss_smoothing = 0.9f;  // exponential smoothing of the train loss, 0 = raw only
   bool early_phase = false;   // Figure 1 tab: x axis over the first kEarlyPhaseSteps, not the whole run
   bool train_accuracy = false;  // Figure 1 tab: train accuracy (pale) beside test accuracy
@@ -162,6 +165,9 @@ void panel_histograms(const LabState& s, const ViewOptions& v);
 void panel_over_time(const LabState& s, const ViewOptions& v);
 void panel_health(const LabState& s, const ViewOptions& v);
 void panel_affine(const LabState& s, const ViewOptions& v);
+// One mini-batch through BN at the typical unit of the chosen layer, per network (core/stats.h
+// BatchStrip): x with μ ± σ, x̂, γx̂ + β as rows of dots joined per example.
+void panel_bn_strip(const LabState& s, ViewOptions& v);
 // "Why BN works": Santurkar et al.'s landscape and ICS meters, with their frequency control.
 void panel_why_bn(LabSession& lab, const LabState& s, const ViewOptions& v);
 void panel_help(ViewOptions& v);

@@ -15,10 +15,10 @@ namespace bnlab {
 
 namespace {
 
-// Latin-1, Greek (γ β σ μ ε), punctuation (– — …), super/subscripts, letterlike (ℓ), arrows (→), math
+// Latin-1, the combining circumflex of x̂, Greek (γ β σ μ ε), punctuation (– — …), super/subscripts, letterlike (ℓ), arrows (→), math
 // operators (− ≤ ≥ √ ‖), geometric shapes (▶ ■) and dingbats (❚). Zero-terminated pairs; the
 // atlas keeps the pointer until it is built, so the table lives at namespace scope.
-constexpr ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0370, 0x03FF, 0x2010, 0x205E, 0x2070, 0x209F, 0x2100, 0x214F, 0x2190, 0x21FF,
+constexpr ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0302, 0x0302, 0x0370, 0x03FF, 0x2010, 0x205E, 0x2070, 0x209F, 0x2100, 0x214F, 0x2190, 0x21FF,
                                     0x2200, 0x22FF, 0x25A0, 0x25FF, 0x2700, 0x27BF, 0};
 
 // Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); the dark theme
@@ -142,6 +142,7 @@ nlohmann::json to_json(const ViewOptions& v) {
           {"unit_percentiles", v.unit_percentiles},
           {"y_scale", static_cast<int>(v.y_scale)},
           {"heatmap_tap", v.heatmap_tap},
+          {"strip_layer", v.strip_layer},
           {"loss_smoothing", v.loss_smoothing},
           {"early_phase", v.early_phase},
           {"train_accuracy", v.train_accuracy},
@@ -172,6 +173,7 @@ ViewOptions view_options_from_json(const nlohmann::json& j) {
   int y_scale = static_cast<int>(v.y_scale);
   get("y_scale", y_scale);
   get("heatmap_tap", v.heatmap_tap);
+  get("strip_layer", v.strip_layer);
   get("loss_smoothing", v.loss_smoothing);
   get("early_phase", v.early_phase);
   get("train_accuracy", v.train_accuracy);
