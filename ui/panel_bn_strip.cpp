@@ -12,7 +12,8 @@
 //   γx̂ + β      what the nonlinearity gets: scaled by γ and shifted to β (bar from β − γ to β + γ).
 // One axis for the three rows, so the shift and the scale are seen, not only printed. A layer
 // without BN has one row, x — which the nonlinearity gets as it is — with the batch's own mean
-// and spread marked for reference; LayerNorm and a diverged network get a sentence instead.
+// and spread marked for reference; so does LayerNorm (it normalizes each example over its units:
+// there is no batch μ, σ to show), and a diverged network gets a sentence instead.
 
 #include <cmath>
 #include <cstdio>
@@ -50,11 +51,14 @@ std::string num(float v) {
   return s;
 }
 
-// Pieces of text in a row, each moved to the next line where it no longer fits (never past the
-// window's edge); the first in `first_color` (a network's name), the rest in the text colour.
-void text_pieces(const std::vector<std::string>& pieces, ImU32 first_color) {
+// Pieces of text in a row, each moved to the next line where it would pass `right` (the cell's
+// right edge, in screen pixels: never into the next cell); the first in `first_color` (a
+// network's name), the rest in the text colour.
+void text_pieces(const std::vector<std::string>& pieces, ImU32 first_color, float right) {
+  const float spacing = ImGui::GetFontSize() * 0.9f;
   for (size_t i = 0; i < pieces.size(); ++i) {
-    if (i) same_line_if_fits(ImGui::CalcTextSize(pieces[i].c_str()).x, ImGui::GetFontSize() * 0.9f);
+    if (i && ImGui::GetItemRectMax().x + spacing + ImGui::CalcTextSize(pieces[i].c_str()).x <= right)
+      ImGui::SameLine(0, spacing);
     if (i == 0) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(first_color), "%s", pieces[i].c_str());
     else ImGui::TextUnformatted(pieces[i].c_str());
   }
@@ -65,6 +69,7 @@ void text_pieces(const std::vector<std::string>& pieces, ImU32 first_color) {
 // Rows from the bottom (the categorical y axis counts up): what the nonlinearity gets at the
 // bottom, x on top, as the signal flows down the page.
 constexpr const char* kBnRows[] = {"γx̂ + β", "x̂", "x"};
+constexpr const char* kNoisyRows[] = {"γx̂ + β + noise", "x̂", "x"};  // noisy BN (bn.noise_mean/noise_std)
 constexpr const char* kPlainRows[] = {"x"};
 
 // The points of the strip, alive until EndPlot: dots (rows × m), their colours, the links between
@@ -122,31 +127,39 @@ void network_strip(const LabState& s, const ViewOptions& v, int n, int layer, Im
   const float fs = ImGui::GetFontSize();
   const BatchStrip* st = shown_strip(h, layer);
   const bool has = st != nullptr, bn = has_bn_rows(st);
+  const bool noisy = bn && (nc.bn.noise_mean > 0 || nc.bn.noise_std > 0);  // the bottom row has the step's noise in it
 
   const ImVec2 start = ImGui::GetCursorPos();
   ImGui::BeginGroup();
-  // Caption, one line where it fits: who, where, which batch, and the numbers the rows were made with.
-  std::vector<std::string> caption = {nc.name, layer_label_short(nc, layer) + ", unit " + std::to_string(s.active.stats.typical_unit)};
-  if (has) caption.push_back("step " + with_thousands(st->step) + "'s batch of " + std::to_string(st->x.size()) + ":");
+  // Caption, one line where it fits: the network and the numbers its rows were made with (the
+  // layer, unit and step are the same for every network: said once, above).
+  std::vector<std::string> caption = {nc.name};
   if (bn) {
     for (std::string n : {"μ = " + num(st->mu), "σ = " + num(st->sigma), "γ = " + num(st->gamma), "β = " + num(st->beta)})
       caption.push_back(n);
+    if (noisy) caption.push_back("noisy BN: the last row adds this step's noise");
   } else if (has && st->norm == Norm::None) {
-    caption.push_back("no BN, the " + std::string(to_string(nc.model.activation)) + " gets x itself");
-    caption.push_back("(bar: this batch's mean " + num(st->mu) + " ± std " + num(st->sigma) + ", for reference)");
+    caption.push_back("no BN: the " + std::string(to_string(nc.model.activation)) + " gets x itself;");
+    caption.push_back("bar: the batch's mean " + num(st->mu) + " ± std " + num(st->sigma) + ", for reference");
+  } else if (has && st->norm == Norm::Layer) {
+    caption.push_back("LayerNorm: normalizes each example over its units, not over the batch;");
+    caption.push_back("bar: the batch's mean " + num(st->mu) + " ± std " + num(st->sigma) + ", for reference");
   }
-  text_pieces(caption, color);
+  text_pieces(caption, color, ImGui::GetCursorScreenPos().x + size.x);
   const float used = ImGui::GetCursorPosY() - start.y;
-  const ImVec2 plot_size(size.x, std::max(size.y - used, fs * 6.f));
+  const ImVec2 plot_size(size.x, std::max(size.y - used, fs * 5.f));
 
-  const std::string title = nc.name + ": " + (bn ? "x → x̂ = (x − μ)/σ → γx̂ + β" : "x = Wu (+b)");
   plot::Spec spec;
-  spec.title = title.c_str();
-  spec.title_short = nc.name.c_str();
+  const bool ln = has && st->norm == Norm::Layer;
+  spec.title = noisy ? "x → x̂ = (x − μ)/σ → γx̂ + β + noise"
+               : bn  ? "x → x̂ = (x − μ)/σ → γx̂ + β"
+               : ln  ? "x = Wu + b, before LayerNorm"
+                     : "x = Wu (+b)";
+  spec.title_short = noisy ? "x → x̂ → γx̂ + β + noise" : bn ? "x → x̂ → γx̂ + β" : "x";
   spec.x_label = "value";
   spec.x_is_step = false;
   spec.legend = plot::Legend::Off;
-  spec.y_tick_labels = bn ? kBnRows : kPlainRows;
+  spec.y_tick_labels = noisy ? kNoisyRows : bn ? kBnRows : kPlainRows;
   spec.y_tick_count = bn ? 3 : 1;
   spec.y_min = -0.6;
   spec.y_max = spec.y_tick_count - 0.5;
@@ -156,8 +169,6 @@ void network_strip(const LabState& s, const ViewOptions& v, int n, int layer, Im
   if (!has) {
     message = h.diverged_at >= 0 ? "diverged at step " + with_thousands(h.diverged_at) + ": no batch to show"
                                  : "no training step yet: press S to train one";
-  } else if (st->norm == Norm::Layer) {
-    message = "LayerNorm: it normalizes each example over its units, not over the batch";
   } else if (bn) {
     d.links(st->x, 2, st->xhat, 1, st->labels);
     d.links(st->xhat, 1, st->y, 0, st->labels);
@@ -217,13 +228,25 @@ void panel_bn_strip(const LabState& s, ViewOptions& v) {
     tip(("Show hidden layer " + std::to_string(l + 1) + "'s typical unit (stats.typical_unit).").c_str());
   }
   const float fs = ImGui::GetFontSize();
-  same_line_if_fits(ImGui::CalcTextSize("class: ").x + fs * 2, fs * 1.5f);
-  ImGui::TextUnformatted("class:");
+  // The unit and the batch, the same for every network (they train in lockstep on one batch).
+  std::string batch = "unit " + std::to_string(s.active.stats.typical_unit);
+  for (const auto& h : nets)
+    if (const BatchStrip* st = shown_strip(h, v.strip_layer)) {
+      batch += ", step " + with_thousands(st->step) + "'s batch of " + std::to_string(st->x.size());
+      break;
+    }
+  same_line_if_fits(ImGui::CalcTextSize(batch.c_str()).x, fs);
+  ImGui::TextUnformatted(batch.c_str());
   int classes = 0;
   for (const auto& h : nets)
     for (const LayerStats& l : h.latest.layers)
       for (int32_t y : l.strip.labels) classes = std::max(classes, y + 1);
-  for (int k = 0; k < std::min(classes, kClassColorCount); ++k) {
+  classes = std::min(classes, kClassColorCount);
+  float legend = ImGui::CalcTextSize("class:").x;  // the whole legend on one line, here or on the next
+  for (int k = 0; k < classes; ++k) legend += fs * 0.35f + ImGui::CalcTextSize(("●" + std::to_string(k)).c_str()).x;
+  same_line_if_fits(legend, fs * 1.5f);
+  ImGui::TextUnformatted("class:");
+  for (int k = 0; k < classes; ++k) {
     const std::string digit = "●" + std::to_string(k);
     ImGui::SameLine(0, fs * 0.35f);
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(class_color(k)), "%s", digit.c_str());
@@ -240,7 +263,7 @@ void panel_bn_strip(const LabState& s, ViewOptions& v) {
 
   const int count = static_cast<int>(nets.size());
   const int cols = count <= 2 ? 1 : 2, rows = (count + cols - 1) / cols;
-  const ImVec2 cell = grid_cell(cols, rows, fs * 9);
+  const ImVec2 cell = grid_cell(cols, rows, fs * 6.5f);
   // Networks one above the other (one or two): the height shared out by rows of dots, so that a
   // plain network's single row does not take as much room as BN's three.
   std::vector<float> heights(static_cast<size_t>(count), cell.y);
