@@ -164,5 +164,31 @@ TEST(Plot, HeatmapAndBars) {
   EXPECT_FALSE(draw(ui, [&] { plot::PlotHeatmap("empty", nullptr, 0, 0, nullptr, 0, 1, 0, 0); }).has_data);
 }
 
+// Dots and segments in any x order (a BN strip's examples and the links between its rows) fit
+// the axes and count as data; a categorical y axis names its rows instead of numbering them.
+TEST(Plot, DotsSegmentsAndCategoricalRows) {
+  HeadlessUi ui;
+  const double xs[] = {3, -2, 0.5, NAN};
+  const float ys[] = {1, 0, 1, 0};
+  const ImU32 colors[] = {IM_COL32(255, 0, 0, 255), IM_COL32(0, 255, 0, 255), IM_COL32(0, 0, 255, 255), 0};
+  const char* const rows[] = {"bottom row", "top row"};
+  plot::Spec spec;
+  spec.title = "strip";
+  spec.y_tick_labels = rows;
+  spec.y_tick_count = 2;
+  spec.y_min = -0.5;
+  spec.y_max = 1.5;
+  const auto rec = draw(ui, [&] {
+    plot::PlotSegments("##links", xs, ys, 4, IM_COL32(0, 0, 0, 255), 1.f, colors);
+    plot::PlotDots("##dots", xs, ys, 4, 0, 3.f, colors);
+  }, spec);
+  EXPECT_TRUE(rec.has_data);
+  EXPECT_TRUE(rec.cut.empty());
+  // The x axis holds every finite dot (−2 … 3), NaN left out: the widest labelled row sits left of
+  // the data area.
+  EXPECT_GT(rec.min.x - rec.frame_min.x, ImGui::CalcTextSize("bottom row").x);
+  EXPECT_FALSE(draw(ui, [&] { plot::PlotDots("##none", xs + 3, ys + 3, 1, 0, 3.f); }, spec).has_data);
+}
+
 }  // namespace
 }  // namespace bnlab

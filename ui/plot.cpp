@@ -679,8 +679,9 @@ void EndPlot() {
   for (const Item& it : c.items)
     if (it.kind == Item::Line) draw_line(dl, ax, it, c.scratch);
   for (const Item& it : c.items) {
-    if (it.kind == Item::Line || it.kind == Item::Band || it.kind == Item::Bars || it.kind == Item::Heatmap ||
-        it.kind == Item::Dots)
+    if (it.kind == Item::Dots)  // drawn where both coordinates are finite
+      for (int i = 0; i < it.count && !rec.has_data; ++i) rec.has_data = finite(it.xs[i]) && std::isfinite(it.ys[i]);
+    if (it.kind == Item::Line || it.kind == Item::Band || it.kind == Item::Bars || it.kind == Item::Heatmap)
       for (int i = 0; i < it.count * (it.kind == Item::Heatmap ? it.rows : 1) && !rec.has_data; ++i)
         rec.has_data = std::isfinite(it.ys[i]);
     if (it.kind == Item::Marker) {
@@ -850,24 +851,27 @@ void PlotShadeX(const char* label, double x0, double x1, ImU32 color) {
 
 void PlotMessage(const char* text) { record(Item::Message, text, 0); }
 
-void PlotDots(const char* label, const double* xs, const float* ys, int count, ImU32 color, float radius,
-              const ImU32* colors) {
-  Item& it = record(Item::Dots, label, color);
+namespace {
+// Dots and segments: points in any order, each (or each segment) in its own colour or in `color`.
+void record_points(Item::Kind kind, const char* label, const double* xs, const float* ys, int count, ImU32 color,
+                   float size, const ImU32* colors) {
+  Item& it = record(kind, label, color);
   it.xs = xs;
   it.ys = ys;
   it.count = std::max(0, count);
-  it.thickness = radius;
+  it.thickness = size;
   it.colors = colors;
+}
+}  // namespace
+
+void PlotDots(const char* label, const double* xs, const float* ys, int count, ImU32 color, float radius,
+              const ImU32* colors) {
+  record_points(Item::Dots, label, xs, ys, count, color, radius, colors);
 }
 
 void PlotSegments(const char* label, const double* xs, const float* ys, int count, ImU32 color, float thickness,
                   const ImU32* colors) {
-  Item& it = record(Item::Segments, label, color);
-  it.xs = xs;
-  it.ys = ys;
-  it.count = std::max(0, count);
-  it.thickness = thickness;
-  it.colors = colors;
+  record_points(Item::Segments, label, xs, ys, count, color, thickness, colors);
 }
 
 }  // namespace bnlab::plot
