@@ -56,12 +56,15 @@ std::string num(float v) {
 // network's name), the rest in the text colour.
 void text_pieces(const std::vector<std::string>& pieces, ImU32 first_color, float right) {
   const float spacing = ImGui::GetFontSize() * 0.9f;
+  // A piece wider than the cell itself wraps at its spaces, at the cell's edge (window coordinates).
+  ImGui::PushTextWrapPos(right - ImGui::GetWindowPos().x + ImGui::GetScrollX());
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (i && ImGui::GetItemRectMax().x + spacing + ImGui::CalcTextSize(pieces[i].c_str()).x <= right)
       ImGui::SameLine(0, spacing);
     if (i == 0) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(first_color), "%s", pieces[i].c_str());
     else ImGui::TextUnformatted(pieces[i].c_str());
   }
+  ImGui::PopTextWrapPos();
 }
 
 // [SECTION] One network's strip
