@@ -121,30 +121,37 @@ std::optional<NonZeroInputs> list_nonzeros(const Dataset& d, WorkerPool& pool) {
   return z;
 }
 
+// A mini-batch as the first layer reads it: dense, or by its non-zero inputs.
+struct Batch {
+  Mat u{0, 0};                  // (dim, m); not filled when `is_sparse`
+  SparseBatch<float> sparse;    // the batch's non-zero inputs, when `is_sparse`
+  bool is_sparse = false;
+  std::vector<int32_t> y;       // (m) labels
+
+  const SparseBatch<float>* sparse_or_null() const { return is_sparse ? &sparse : nullptr; }
+};
+
 // One step's mini-batch, prepared by whichever worker reaches the step first and read by every
 // worker (the others wait the microseconds the preparation takes, yielding). Preparing it once
 // rather than once per worker halves that work on two threads, and the worker of the fastest
 // networks, ahead of the others, ends up preparing most batches: work taken from the slowest.
 struct StepBatch {
-  Mat u{0, 0};                  // (dim, m); not filled when `is_sparse`
-  SparseBatch<float> sparse;    // the batch's non-zero inputs, when `is_sparse`
-  bool is_sparse = false;
-  std::vector<int32_t> y;       // (m) labels
+  Batch batch;
   std::atomic<int> state{0};    // kFree → kPreparing → kReady (or kFailed: preparing threw)
 
   static constexpr int kFree = 0, kPreparing = 1, kReady = 2, kFailed = 3;
-  const SparseBatch<float>* sparse_or_null() const { return is_sparse ? &sparse : nullptr; }
 };
 
 // One worker's scratch for evaluation and the meters.
 struct WorkerScratch {
-  Mat eval_u{0, 0};               // (dim, chunk) test or training-subset examples being evaluated
+  Batch eval;                     // a chunk of the test set or the training subset being evaluated
   LandscapeScratch<float> meter;  // the meters' networks (core/landscape.h)
 };
 
-// Gathers examples idx[0..m) into b: as a sparse batch when `nonzeros` are given and few enough
-// to pay, else dense.
-void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx, int m, StepBatch& b) {
+// Gathers examples idx[0..m) of `d` into b: as a sparse batch when the set's `nonzeros` are given
+// and few enough to pay, else dense. The by-input lists, which only the weight gradient reads,
+// are made `for_backward` only.
+void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx, int m, bool for_backward, Batch& b) {
   b.y.resize(m);
   for (int j = 0; j < m; ++j) b.y[j] = d.y[idx[j]];
   int64_t count = 0;
@@ -169,7 +176,7 @@ void prepare(const Dataset& d, const NonZeroInputs* nonzeros, const int32_t* idx
     e += n;
   }
   s.example_start[m] = e;
-  s.index_inputs(d.dim);
+  if (for_backward) s.index_inputs(d.dim);
 }
 
 // The strip (stats.h BatchStrip) of hidden layer L at `unit`, from the caches the training step
@@ -222,7 +229,10 @@ class CpuTrainer final : public Trainer {
       nets_.emplace_back(n, init_params(n.model, n.bn, data.train.dim, data.train.classes, cfg.seed));
     diverged_at_.assign(nets_.size(), -1);
     scratch_.resize(static_cast<size_t>(pool_.size()));
-    if (sparse_first_layer) nonzeros_ = list_nonzeros(data.train, pool_);
+    if (sparse_first_layer) {
+      nonzeros_ = list_nonzeros(data.train, pool_);
+      if (nonzeros_) test_nonzeros_ = list_nonzeros(data.test, pool_);
+    }
     grad_norm_.resize(nets_.size());
     update_ratio_.resize(nets_.size());
     strip_.resize(nets_.size());
@@ -271,7 +281,7 @@ class CpuTrainer final : public Trainer {
       pool_.run([&](int w) {
         size_t meter = first_meter;
         for (int64_t k = 0; k < steps; ++k) {
-          const StepBatch& b = step_batch(k);
+          const Batch& b = step_batch(k);
           if (meter < landscape_.size() && landscape_[meter].step == first_step + k)
             measure_landscapes(w, b, landscape_[meter++]);
           const bool last = last_chunk && k + 1 == steps;
@@ -324,7 +334,7 @@ class CpuTrainer final : public Trainer {
     s.networks.resize(nets_.size());
     const int nets = network_count(), workers = pool_.size();
     pool_.run([&](int w) {
-      for (int n = w; n < nets; n += workers) s.networks[n] = measure(n, with_eval, scratch_[static_cast<size_t>(w)].eval_u);
+      for (int n = w; n < nets; n += workers) s.networks[n] = measure(n, with_eval, scratch_[static_cast<size_t>(w)].eval);
     });
     ready_.push_back(std::move(s));
   }
@@ -339,7 +349,7 @@ class CpuTrainer final : public Trainer {
  private:
   // Step `step` (counted from 1) of network n on batch b. Runs on a worker: it touches network
   // n's own state only.
-  float train_one(int n, int64_t step, const StepBatch& b, bool measure_norms) {
+  float train_one(int n, int64_t step, const Batch& b, bool measure_norms) {
     if (diverged_at_[n] >= 0) return kNaN;
     Net& net = nets_[n];
     const BnNoiseKey noise{cfg_.seed, step - 1};
@@ -373,36 +383,36 @@ class CpuTrainer final : public Trainer {
   }
 
   // Step k of the chunk's batch: prepared here if no other worker has started it, else waited for.
-  const StepBatch& step_batch(int64_t k) {
+  const Batch& step_batch(int64_t k) {
     StepBatch& b = step_batches_[k];
     int free = StepBatch::kFree;
     if (b.state.compare_exchange_strong(free, StepBatch::kPreparing, std::memory_order_acquire)) {
       try {
-        prepare(data_.train, nonzeros_ ? &*nonzeros_ : nullptr, chunk_idx_.data() + k * batch_, batch_, b);
+        prepare(data_.train, nonzeros_ ? &*nonzeros_ : nullptr, chunk_idx_.data() + k * batch_, batch_, true, b.batch);
       } catch (...) {
         b.state.store(StepBatch::kFailed, std::memory_order_release);
         throw;
       }
       b.state.store(StepBatch::kReady, std::memory_order_release);
-      return b;
+      return b.batch;
     }
     for (int state; (state = b.state.load(std::memory_order_acquire)) != StepBatch::kReady;) {
       if (state == StepBatch::kFailed) throw std::runtime_error("a mini-batch could not be prepared");
       std::this_thread::yield();
     }
-    return b;
+    return b.batch;
   }
 
   // The meters of the networks worker w trains, at θ_t on the batch b that step t + 1 is about to
   // train on, as that step reads it, with its noise draws.
-  void measure_landscapes(int w, const StepBatch& b, LandscapeStats& m) {
+  void measure_landscapes(int w, const Batch& b, LandscapeStats& m) {
     const BnNoiseKey noise{cfg_.seed, m.step};
     for (int n = w; n < network_count(); n += pool_.size())
       if (diverged_at_[n] < 0)
         m.networks[n] = measure_landscape(nets_[n], b.u, b.sparse_or_null(), b.y.data(), noise, m.multipliers, scratch_[static_cast<size_t>(w)].meter);
   }
 
-  NetworkStats measure(int n, bool with_eval, Mat& eval_u) {
+  NetworkStats measure(int n, bool with_eval, Batch& eval) {
     NetworkStats s;
     s.diverged_at = diverged_at_[n];
     Net& net = nets_[n];
@@ -436,9 +446,10 @@ class CpuTrainer final : public Trainer {
       s.has_eval = true;
       // A diverged network's NaN weights would still "predict" a class; report no accuracy.
       if (s.diverged_at < 0) {
-        evaluate(net, eval_u, data_.test, data_.test.size(), &s.test_loss, &s.test_acc);
+        evaluate(net, eval, data_.test, test_nonzeros_ ? &*test_nonzeros_ : nullptr, data_.test.size(), &s.test_loss, &s.test_acc);
         float train_loss;  // not reported: train loss comes from the training steps themselves
-        evaluate(net, eval_u, data_.train, std::min(cfg_.eval_train_size, data_.train.size()), &train_loss, &s.train_acc);
+        evaluate(net, eval, data_.train, nonzeros_ ? &*nonzeros_ : nullptr, std::min(cfg_.eval_train_size, data_.train.size()),
+                 &train_loss, &s.train_acc);
       }
     }
     return s;
@@ -448,7 +459,9 @@ class CpuTrainer final : public Trainer {
   // fixed training subset). With eval_stats = batch, BN normalizes each chunk of `batch`
   // consecutive examples with that chunk's own statistics (what a model left in train mode does);
   // a last chunk of one example is folded into the one before.
-  void evaluate(Net& net, Mat& eval_u, const Dataset& set, int rows, float* loss, float* acc) {
+  // The first layer takes a chunk by its non-zero inputs as training does, when `nonzeros` (the
+  // set's lists) are given and the chunk is sparse enough: evaluation is a fifth of `bnlab run`.
+  void evaluate(Net& net, Batch& eval, const Dataset& set, const NonZeroInputs* nonzeros, int rows, float* loss, float* acc) {
     const bool batch_stats = cfg_.eval_stats == EvalStats::Batch;
     const int chunk = batch_stats ? batch_ : 1000;
     const PassMode mode = batch_stats ? PassMode::Probe : PassMode::Eval;
@@ -460,9 +473,9 @@ class CpuTrainer final : public Trainer {
       if (rows - end == 1) end = rows;
       idx.resize(end - begin);
       for (int i = begin; i < end; ++i) idx[i - begin] = i;
-      gather(set, idx.data(), end - begin, eval_u);
-      const int32_t* labels = set.y.data() + begin;
-      total += static_cast<double>(net.forward(eval_u, labels, mode)) * (end - begin);
+      prepare(set, nonzeros, idx.data(), end - begin, false, eval);
+      const int32_t* labels = eval.y.data();
+      total += static_cast<double>(net.forward(eval.u, labels, mode, nullptr, eval.sparse_or_null())) * (end - begin);
       const Mat& p = net.probabilities();
       for (int j = 0; j < end - begin; ++j) {
         Eigen::Index best;
@@ -479,6 +492,7 @@ class CpuTrainer final : public Trainer {
   const DataSplit& data_;
   // The training examples' non-zero inputs, for the sparse first layer (none: every batch dense).
   std::optional<NonZeroInputs> nonzeros_;
+  std::optional<NonZeroInputs> test_nonzeros_;  // the test examples', for evaluation
   int batch_ = cfg_.batch;
   BatchOrder order_;
   WorkerPool pool_;
