@@ -375,7 +375,9 @@ struct LabSession::Worker {
     history.add_losses(start + 1, trainer->take_losses());
     for (const LandscapeStats& m : trainer->take_landscape()) history.add_landscape(m);
     const int64_t now = trainer->step();
-    if (is_logged(now) || slow_motion()) trainer->request_snapshot(is_evaluated(now));
+    // "Step 1" / "Step 100" show where they stop (the One batch tab its batch), logged or not.
+    const bool stepped_to = pending_steps > 0 && pending_steps == n && !playing;
+    if (is_logged(now) || slow_motion() || stepped_to) trainer->request_snapshot(is_evaluated(now));
     if (pending_steps > 0) pending_steps -= n;
     else if (speed_limit > 0) tokens -= static_cast<double>(n);
     // Paused after the last step asked for: wait for the GPU's snapshots so the state is whole.
