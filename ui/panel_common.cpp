@@ -41,19 +41,45 @@ ImVec2 grid_cell(int cols, int rows, float min_height) {
   return ImVec2(std::floor(std::max(w, 120.f)), std::floor(std::max(h, min_height)));
 }
 
-NetworkGrid network_grid(int cols, int rows, float min_width, float min_height) {
+void network_layer_grid(const LabState& s, float min_height, const std::string& suffix, const std::string& short_suffix,
+                        const std::function<void(int n, int l, plot::Spec& spec, ImVec2 cell)>& draw) {
+  const auto& nets = s.history.networks();
+  const int count = static_cast<int>(nets.size());
+  int layers = 0;
+  for (const auto& n : nets) layers = std::max(layers, static_cast<int>(n.layers.size()));
+  std::vector<std::string> titles, short_titles;  // (networks, layers); empty past a network's depth
+  for (int n = 0; n < count; ++n)
+    for (int l = 0; l < layers; ++l) {
+      const NetworkConfig& cfg = s.active.networks[n];
+      const bool has = l < static_cast<int>(nets[n].layers.size());
+      titles.push_back(has ? cfg.name + ", " + layer_label(cfg, l) + suffix : "");
+      short_titles.push_back(has ? cfg.name + ", " + layer_label_short(cfg, l) + short_suffix : "");
+    }
+  float min_width = ImGui::GetFontSize() * 8;  // a plot's axes; its title may span its whole width
+  for (const std::string& t : short_titles) min_width = std::max(min_width, ImGui::CalcTextSize(t.c_str()).x);
+  // Networks wrap into balanced groups (six as 3 + 3, not 5 + 1), each group with all its layers;
+  // rows several groups deep scroll rather than shrink below what a plot's axes need.
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const int fit = std::max(1, static_cast<int>((ImGui::GetContentRegionAvail().x + spacing) / (min_width + spacing)));
-  const int groups = (cols + fit - 1) / fit;
-  const int per_row = (cols + groups - 1) / groups;
-  // Rows several groups deep scroll rather than shrink below what a plot's axes need.
-  return {grid_cell(per_row, rows * groups, std::max(min_height, ImGui::GetFontSize() * 7)), per_row};
-}
-
-float plot_min_width(const std::vector<std::string>& titles) {
-  float w = 0;
-  for (const std::string& t : titles) w = std::max(w, ImGui::CalcTextSize(t.c_str()).x);
-  return std::max(w, ImGui::GetFontSize() * 8);
+  const int groups = (count + fit - 1) / fit;
+  const int per_row = (count + groups - 1) / groups;
+  const ImVec2 cell = grid_cell(per_row, layers * groups, std::max(min_height, ImGui::GetFontSize() * 7));
+  for (int first = 0; first < count; first += per_row) {
+    for (int l = 0; l < layers; ++l) {
+      for (int n = first; n < std::min(count, first + per_row); ++n) {
+        if (n > first) ImGui::SameLine();
+        const size_t k = static_cast<size_t>(n * layers + l);
+        if (titles[k].empty()) {
+          ImGui::Dummy(cell);
+          continue;
+        }
+        plot::Spec spec;
+        spec.title = titles[k].c_str();
+        spec.title_short = short_titles[k].c_str();
+        draw(n, l, spec, cell);
+      }
+    }
+  }
 }
 
 void plot_series(const char* label, const Series& s, ImU32 color, float width) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,17 +33,12 @@ float toggle_width(const char* label);
 
 // The size of one cell in a grid of `cols` × `rows` plots filling the space left in the window.
 ImVec2 grid_cell(int cols, int rows, float min_height);
-// A grid of `cols` networks across and `rows` layers down whose plots need `min_width` each: where
-// the width holds fewer, the networks wrap into groups of `per_row` (balanced: six wrap as 3 + 3,
-// not 5 + 1), each group with all its layers, and `cell` is sized for the rows of every group.
-struct NetworkGrid {
-  ImVec2 cell;
-  int per_row;
-};
-NetworkGrid network_grid(int cols, int rows, float min_width, float min_height);
-// The widest of these titles, and at least 8 lines' height: what a grid plot needs for its title
-// (which may span the plot's whole width) and its axes.
-float plot_min_width(const std::vector<std::string>& titles);
+// Every network's hidden layers as a grid of plots, rows layers and columns networks, wrapped into
+// balanced groups of networks where the width cannot hold every short title. Plot (n, l) is titled "<network>, <layer label>
+// <suffix>" (short: the short label and `short_suffix`); draw(n, l, spec, cell) sets the rest of
+// `spec` and draws it. A network with fewer layers leaves its cells empty.
+void network_layer_grid(const LabState& s, float min_height, const std::string& suffix, const std::string& short_suffix,
+                        const std::function<void(int n, int l, plot::Spec& spec, ImVec2 cell)>& draw);
 
 // A series' bucket means as a line.
 void plot_series(const char* label, const Series& s, ImU32 color, float width);

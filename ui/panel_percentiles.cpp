@@ -32,45 +32,21 @@ void panel_percentiles(const LabState& s, ViewOptions& v) {
   ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
   network_legend_row(s, v, note);
   const std::string unit = v.unit_percentiles ? ": unit " + std::to_string(s.active.stats.typical_unit) : "";
-  std::vector<std::string> titles, short_titles;  // (networks, layers); empty past a network's depth
-  for (size_t n = 0; n < nets.size(); ++n)
-    for (int l = 0; l < layers; ++l) {
-      const NetworkConfig& cfg = s.active.networks[n];
-      const bool has = l < static_cast<int>(nets[n].layers.size());
-      titles.push_back(has ? cfg.name + ", " + layer_label(cfg, l) + (unit.empty() ? ": all units" : unit) : "");
-      short_titles.push_back(has ? cfg.name + ", " + layer_label_short(cfg, l) + unit : "");
-    }
-  const int count = static_cast<int>(nets.size());
-  const NetworkGrid grid = network_grid(count, layers, plot_min_width(short_titles), 160);
-  for (int first = 0; first < count; first += grid.per_row) {
-    for (int l = 0; l < layers; ++l) {
-      for (int n = first; n < std::min(count, first + grid.per_row); ++n) {
-        if (n > first) ImGui::SameLine();
-        const std::string& title = titles[static_cast<size_t>(n * layers + l)];
-        if (title.empty()) {
-          ImGui::Dummy(grid.cell);
-          continue;
-        }
-        const std::string& title_short = short_titles[static_cast<size_t>(n * layers + l)];
-        plot::Spec spec;
-        spec.title = title.c_str();
-        spec.title_short = title_short.c_str();
-        spec.x_label = "training step";
-        spec.y_label = "nonlinearity input";
-        spec.y_label_short = "input";
-        spec.y_min = ranges[l].y[n].first;
-        spec.y_max = ranges[l].y[n].second;
-        spec.legend = plot::Legend::Off;  // explained in the row above: a legend would cover the bands
-        if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, grid.cell)) continue;
-        const LayerHistory& h = nets[n].layers[l];
-        plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(s, n, v), v);
-        if (nets[n].diverged_at >= 0 && h.pct[2].size() < 2)  // one point at step 0: say why there is no more
-          plot::PlotMessage(("diverged\nat step " + with_thousands(nets[n].diverged_at)).c_str());
-        plot_event_markers(s, v, n);
-        plot::EndPlot();
-      }
-    }
-  }
+  network_layer_grid(s, 160, unit.empty() ? ": all units" : unit, unit, [&](int n, int l, plot::Spec& spec, ImVec2 cell) {
+    spec.x_label = "training step";
+    spec.y_label = "nonlinearity input";
+    spec.y_label_short = "input";
+    spec.y_min = ranges[l].y[n].first;
+    spec.y_max = ranges[l].y[n].second;
+    spec.legend = plot::Legend::Off;  // explained in the row above: a legend would cover the bands
+    if (!plot::BeginPlot(("##pct" + std::to_string(l) + "_" + std::to_string(n)).c_str(), spec, cell)) return;
+    const LayerHistory& h = nets[n].layers[l];
+    plot_percentile_bands(v.unit_percentiles ? h.unit_pct : h.pct, network_color(s, n, v), v);
+    if (nets[n].diverged_at >= 0 && h.pct[2].size() < 2)  // one point at step 0: say why there is no more
+      plot::PlotMessage(("diverged\nat step " + with_thousands(nets[n].diverged_at)).c_str());
+    plot_event_markers(s, v, n);
+    plot::EndPlot();
+  });
 }
 
 }  // namespace bnlab
